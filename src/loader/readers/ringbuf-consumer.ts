@@ -1,0 +1,95 @@
+/**
+ * The consumer side of a BPF ring buffer (BPF_MAP_TYPE_RINGBUF), over memory the caller maps:
+ * the consumer page (read-write, holds the consumer position) and the producer page followed by
+ * the data area, which the kernel maps twice in a row so that a record never wraps.
+ *
+ * Record layout (kernel/bpf/ringbuf.c): an 8-byte header `{ u32 len; u32 pg_off; }`, where `len`
+ * carries BUSY (bit 31, still being written) and DISCARD (bit 30), then the data, the whole
+ * rounded up to 8 bytes. Pure logic on typed arrays: testable without a kernel.
+ * @module
+ */
+
+/** Header bit: the producer has reserved the record but not yet committed it. */
+export const RINGBUF_BUSY_BIT = 0x8000_0000;
+/** Header bit: the producer discarded the record; skip it. */
+export const RINGBUF_DISCARD_BIT = 0x4000_0000;
+/** Size of the record header. */
+export const RINGBUF_HDR_SIZE = 8;
+
+/** Called for each committed record. The view is only valid until the callback returns. */
+export type RingbufRecordHandler = (record: Uint8Array) => void;
+
+/** Reads committed records and advances the consumer position. */
+export class RingbufConsumer {
+  private readonly consumer: DataView;
+  private readonly producer: DataView;
+  private readonly data: Uint8Array;
+  private readonly dataView: DataView;
+  private readonly mask: number;
+
+  /**
+   * @param consumerPage the mapped consumer page (position at offset 0, u64)
+   * @param producerPage the mapped producer page (position at offset 0, u64)
+   * @param data the data area mapped twice: `2 * size` bytes
+   * @param size the ring size (max_entries): a power of two
+   */
+  constructor(consumerPage: Uint8Array, producerPage: Uint8Array, data: Uint8Array, size: number) {
+    if (!Number.isInteger(size) || size <= 0 || (size & (size - 1)) !== 0) {
+      throw new RangeError(`ring size must be a power of two, got ${size}`);
+    }
+    if (data.byteLength < 2 * size) throw new RangeError('data area must be mapped twice (2 * size bytes)');
+    this.consumer = new DataView(consumerPage.buffer, consumerPage.byteOffset, 8);
+    this.producer = new DataView(producerPage.buffer, producerPage.byteOffset, 8);
+    this.data = data;
+    this.dataView = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.mask = size - 1;
+  }
+
+  /** The consumer position (bytes consumed since the ring was created). */
+  get consumerPosition(): number {
+    // Positions grow by at most the bytes ever produced: below 2^53 for centuries of traffic.
+    return this.consumer.getUint32(0, true) + this.consumer.getUint32(4, true) * 0x1_0000_0000;
+  }
+
+  /** The producer position. */
+  get producerPosition(): number {
+    return this.producer.getUint32(0, true) + this.producer.getUint32(4, true) * 0x1_0000_0000;
+  }
+
+  /** Whether committed or busy records are waiting. */
+  get pending(): boolean {
+    return this.producerPosition > this.consumerPosition;
+  }
+
+  /**
+   * Hands every committed record to `handler`, skipping discarded ones, and stops at the first
+   * busy record or when `limit` records were handed over. Returns the number handed over.
+   * The consumer position is committed after each record, so the kernel can reuse the space.
+   */
+  consume(handler: RingbufRecordHandler, limit = Infinity): number {
+    let count = 0;
+    let cons = this.consumerPosition;
+    const prod = this.producerPosition;
+    while (cons < prod && count < limit) {
+      const at = cons & this.mask;
+      const len = this.dataView.getUint32(at, true);
+      if (len & RINGBUF_BUSY_BIT) break;
+      const size = len & ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT);
+      const total = (size + RINGBUF_HDR_SIZE + 7) & ~7;
+      if (!(len & RINGBUF_DISCARD_BIT)) {
+        handler(this.data.subarray(at + RINGBUF_HDR_SIZE, at + RINGBUF_HDR_SIZE + size));
+        count++;
+      }
+      cons += total;
+      this.setConsumerPosition(cons);
+    }
+    return count;
+  }
+
+  private setConsumerPosition(pos: number): void {
+    // The kernel reads the position as one u64; write the high half first so a torn read can
+    // only see an older position, never a newer one.
+    this.consumer.setUint32(4, Math.floor(pos / 0x1_0000_0000), true);
+    this.consumer.setUint32(0, pos >>> 0, true);
+  }
+}
