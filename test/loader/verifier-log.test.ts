@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { parseVerifierLog, splitLog } from '../../src/loader/verifier-log.js';
 
-// Logs in the shape Linux 6.18 writes them at log level 1 (taken from real rejections).
+// Logs in the shape Linux 6.18 writes them at log level 1.
 const ACCESS_LOG = [
   'func#0 @0',
   '0: R1=ctx() R10=fp0',
