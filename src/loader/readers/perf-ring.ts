@@ -1,0 +1,97 @@
+/**
+ * The reader side of one CPU's perf ring buffer (what BPF_MAP_TYPE_PERF_EVENT_ARRAY outputs to),
+ * over memory the caller maps: the `perf_event_mmap_page` metadata page, then a data area of a
+ * power-of-two size that is NOT mapped twice, so a record may wrap and is then copied.
+ *
+ * Records (include/uapi/linux/perf_event.h): `{ u32 type; u16 misc; u16 size; }` then a body.
+ * bpf_perf_event_output produces PERF_RECORD_SAMPLE with PERF_SAMPLE_RAW: `{ u32 size; u8 data[] }`.
+ * The kernel reports overruns with PERF_RECORD_LOST: `{ u64 id; u64 lost; }`.
+ * @module
+ */
+
+/** perf_event_mmap_page field offsets. */
+const DATA_HEAD = 1024;
+const DATA_TAIL = 1032;
+
+/** PERF_RECORD_LOST. */
+export const PERF_RECORD_LOST = 2;
+/** PERF_RECORD_SAMPLE. */
+export const PERF_RECORD_SAMPLE = 9;
+
+/** Called for each raw sample. The view is only valid until the callback returns. */
+export type PerfSampleHandler = (sample: Uint8Array) => void;
+
+/** Reads samples from one CPU's perf ring and counts lost ones. */
+export class PerfRingReader {
+  private readonly meta: DataView;
+  private readonly data: Uint8Array;
+  private readonly mask: number;
+  private scratch = new Uint8Array(256);
+  /** Samples the kernel dropped because the ring was full, as its LOST records reported. */
+  lost = 0;
+
+  /**
+   * @param metaPage the mapped `perf_event_mmap_page`
+   * @param data the data area (one mapping of `size` bytes)
+   * @param size its size: a power of two
+   */
+  constructor(metaPage: Uint8Array, data: Uint8Array, size: number) {
+    if (!Number.isInteger(size) || size <= 0 || (size & (size - 1)) !== 0) {
+      throw new RangeError(`perf ring size must be a power of two, got ${size}`);
+    }
+    this.meta = new DataView(metaPage.buffer, metaPage.byteOffset, metaPage.byteLength);
+    this.data = data;
+    this.mask = size - 1;
+  }
+
+  private get head(): number {
+    return this.meta.getUint32(DATA_HEAD, true) + this.meta.getUint32(DATA_HEAD + 4, true) * 0x1_0000_0000;
+  }
+
+  private get tail(): number {
+    return this.meta.getUint32(DATA_TAIL, true) + this.meta.getUint32(DATA_TAIL + 4, true) * 0x1_0000_0000;
+  }
+
+  /** Whether unread records are waiting. */
+  get pending(): boolean {
+    return this.head > this.tail;
+  }
+
+  /** Copies `len` bytes starting at ring position `pos` (wrapping) into a contiguous view. */
+  private read(pos: number, len: number): Uint8Array {
+    const at = pos & this.mask;
+    if (at + len <= this.mask + 1) return this.data.subarray(at, at + len);
+    if (this.scratch.length < len) this.scratch = new Uint8Array(Math.max(len, this.scratch.length * 2));
+    const first = this.mask + 1 - at;
+    this.scratch.set(this.data.subarray(at), 0);
+    this.scratch.set(this.data.subarray(0, len - first), first);
+    return this.scratch.subarray(0, len);
+  }
+
+  /** Hands every raw sample to `handler`, counts LOST records, advances the tail. Returns samples read. */
+  consume(handler: PerfSampleHandler): number {
+    let count = 0;
+    let tail = this.tail;
+    const head = this.head;
+    while (tail < head) {
+      const hdr = this.read(tail, 8);
+      const type = hdr[0]! | hdr[1]! << 8 | hdr[2]! << 16 | hdr[3]! << 24;
+      const size = hdr[6]! | hdr[7]! << 8;
+      if (size < 8) break; // corrupt header: stop rather than spin
+      if (type === PERF_RECORD_SAMPLE) {
+        const body = this.read(tail + 8, size - 8);
+        const rawSize = body[0]! | body[1]! << 8 | body[2]! << 16 | body[3]! << 24;
+        handler(body.subarray(4, 4 + Math.min(rawSize >>> 0, body.length - 4)));
+        count++;
+      } else if (type === PERF_RECORD_LOST) {
+        const body = this.read(tail + 8, 16);
+        const v = new DataView(body.buffer, body.byteOffset, 16);
+        this.lost += v.getUint32(8, true) + v.getUint32(12, true) * 0x1_0000_0000;
+      }
+      tail += size;
+      this.meta.setUint32(DATA_TAIL + 4, Math.floor(tail / 0x1_0000_0000), true);
+      this.meta.setUint32(DATA_TAIL, tail >>> 0, true);
+    }
+    return count;
+  }
+}
