@@ -83,7 +83,9 @@ export function decode(bytes: Uint8Array, opts: DecodeOptions = {}): Instruction
     throw new BadInputError(`program length must be a multiple of ${SLOT_BYTES} bytes, got ${len}`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, len);
-  const out: Instruction[] = [];
+  // Sized for the worst case (no LD_IMM64) and trimmed at the end: no regrowth while filling.
+  const out = new Array<Instruction>(len / SLOT_BYTES);
+  let n = 0;
   for (let p = 0; p < len; p += SLOT_BYTES) {
     const code = bytes[p]!;
     const regs = bytes[p + 1]!;
@@ -96,7 +98,7 @@ export function decode(bytes: Uint8Array, opts: DecodeOptions = {}): Instruction
       const index = p / SLOT_BYTES;
       if (p + SLOT_BYTES >= len) {
         if (validate) throw new BadInputError('LD_IMM64 has no second slot: the program ends', { index });
-        out.push({ code, dst, src, off, imm });
+        out[n++] = { code, dst, src, off, imm };
         break;
       }
       p += SLOT_BYTES;
@@ -106,7 +108,7 @@ export function decode(bytes: Uint8Array, opts: DecodeOptions = {}): Instruction
           throw new BadInputError(`LD_IMM64: the second slot must be zero except imm, got code ${bytes[p]}, ` +
             `dst ${bytes[p + 1]! & 0x0f}, src ${bytes[p + 1]! >> 4}, off ${view.getInt16(p + 2, true)}`, { index });
         }
-        out.push({ code, dst, src, off, imm });
+        out[n++] = { code, dst, src, off, imm };
         continue;
       }
       insn = { code, dst, src, off, imm, immHi: view.getInt32(p + 4, true) };
@@ -121,7 +123,8 @@ export function decode(bytes: Uint8Array, opts: DecodeOptions = {}): Instruction
         if (problem !== undefined) throw new BadInputError(problem, { index: p / SLOT_BYTES });
       }
     }
-    out.push(insn);
+    out[n++] = insn;
   }
+  out.length = n;
   return out;
 }

@@ -93,21 +93,21 @@ const writeReg = (insn: Instruction, field: 'dst' | 'src', r: number): string | 
   r > 10 ? bad(insn, field, 'a register r0-r10', r)
     : r === 10 ? `${describeOpcode(insn)}: ${field} cannot be r10, the read-only frame pointer` : undefined;
 
-const isInt = (v: unknown, min: number, max: number): boolean =>
-  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+// Each test is true only for a number that is an integer in range (NaN, fractions, bigints, strings
+// and undefined all fail), in one or two int32 operations: this runs for every instruction encoded.
+const isU8 = (v: number): boolean => typeof v === 'number' && (v & 0xff) === v;
+const isU4 = (v: number): boolean => typeof v === 'number' && (v & 0x0f) === v;
+const isS16 = (v: number): boolean => typeof v === 'number' && ((v << 16) >> 16) === v;
+const isS32 = (v: number): boolean => typeof v === 'number' && (v | 0) === v;
 
 function checkFields(insn: Instruction): string | undefined {
-  if (!isInt(insn.code, 0, 0xff)) return `code must be an integer 0-255, got ${String(insn.code)}`;
-  if (!isInt(insn.dst, 0, 15)) return `dst must be an integer 0-15, got ${String(insn.dst)}`;
-  if (!isInt(insn.src, 0, 15)) return `src must be an integer 0-15, got ${String(insn.src)}`;
-  if (!isInt(insn.off, -0x8000, 0x7fff)) return `off must be a signed 16-bit integer, got ${String(insn.off)}`;
-  if (!isInt(insn.imm, -0x8000_0000, 0x7fff_ffff)) {
-    return `imm must be a signed 32-bit integer, got ${String(insn.imm)}`;
-  }
+  if (!isU8(insn.code)) return `code must be an integer 0-255, got ${String(insn.code)}`;
+  if (!isU4(insn.dst)) return `dst must be an integer 0-15, got ${String(insn.dst)}`;
+  if (!isU4(insn.src)) return `src must be an integer 0-15, got ${String(insn.src)}`;
+  if (!isS16(insn.off)) return `off must be a signed 16-bit integer, got ${String(insn.off)}`;
+  if (!isS32(insn.imm)) return `imm must be a signed 32-bit integer, got ${String(insn.imm)}`;
   if (insn.immHi !== undefined) {
-    if (!isInt(insn.immHi, -0x8000_0000, 0x7fff_ffff)) {
-      return `immHi must be a signed 32-bit integer, got ${String(insn.immHi)}`;
-    }
+    if (!isS32(insn.immHi)) return `immHi must be a signed 32-bit integer, got ${String(insn.immHi)}`;
     if (insn.code !== LD_IMM64 && insn.immHi !== 0) {
       return `${describeOpcode(insn)}: immHi is only for LD_IMM64, got ${insn.immHi}`;
     }
