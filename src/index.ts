@@ -4,5 +4,11 @@
  * @module
  */
 export * from './errors.js';
-export * from './asm/opcode.js';
-export * from './asm/instruction.js';
+export * from './asm/index.js';
+export * from './elf/symbols.js';
+export * from './btf/reader.js';
+export * from './btf/vmlinux.js';
+export * from './loader/readers/trace-line.js';
+export * from './loader/readers/ringbuf-consumer.js';
+export * from './loader/readers/perf-ring.js';
+export * from './loader/syscall-names.js';
