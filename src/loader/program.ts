@@ -1,0 +1,287 @@
+/**
+ * `loadProgram` and the `Program` it returns: the fd-owning object of a loaded program, with
+ * `info`, `xlated`, `testRun`, `pin` and `close`.
+ * @module
+ */
+import { readFileSync, unlinkSync } from 'node:fs';
+import { BadInputError } from '../errors.js';
+import type { Instruction } from '../asm/instruction.js';
+import { slotOffsets } from '../asm/instruction.js';
+import { decode, encode } from '../asm/encoding.js';
+import { kernelFunctionBtfId } from '../btf/vmlinux.js';
+import { checkMapNames, referencedMapNames, resolveReferences } from './resolve.js';
+import { progLoad } from './prog-load.js';
+import { programInfo, xlatedBytes } from './prog-info.js';
+import type { ProgramInfo } from './prog-info.js';
+import { testRunFd } from './test-run.js';
+import type { TestRunOptions, TestRunResult } from './test-run.js';
+import { encodeObjPinAttr } from './prog-attr.js';
+import { syscallError } from './errno.js';
+import { nativeAlloc } from './ffi.js';
+import { Fd } from './fd.js';
+import { BpfCmd, bpfTry } from './syscall.js';
+import { createMapForProgram, isMapObject } from './prog-maps.js';
+import type { MapObject, MapSpecLike } from './prog-maps.js';
+import { progTypeNumber, attachTypeNumber } from './prog-names.js';
+
+/** What {@link loadProgram} takes. A `ProgramSpec` (name, type, license, instructions, maps) fits. */
+export interface LoadProgramOptions {
+  /** The program type: a number (`enum bpf_prog_type`) or a name such as `xdp` or `socket_filter`. */
+  readonly type: number | string;
+  /** The instructions; or the already encoded bytes, loaded as they are (no names resolved). */
+  readonly instructions: readonly Instruction[] | Uint8Array;
+  /** The license (default `GPL`, which GPL-only helpers need). */
+  readonly license?: string;
+  /**
+   * The maps the instructions name (LD_IMM64 `map`), by name: a map object (used as it is; the
+   * caller keeps owning it) or a spec (created for this program and closed with it).
+   */
+  readonly maps?: Readonly<Record<string, MapObject | MapSpecLike>>;
+  /** The attach type the program is verified for (a number or a name such as `xdp`). */
+  readonly expectedAttachType?: number | string;
+  /** The program's name in the kernel (at most 15 bytes are kept). */
+  readonly name?: string;
+  /** BTF id of the attach target (tracing, LSM, struct_ops, ext programs). */
+  readonly attachBtfId?: number;
+  /** Program fd (ext programs) or module BTF fd the target lives in. */
+  readonly attachFd?: number;
+  /** `BPF_F_*` load flags (e.g. BPF_F_SLEEPABLE = 16). */
+  readonly flags?: number;
+  /** Network device to bind the program to. */
+  readonly ifindex?: number;
+  /**
+   * Verifier log level to load with (1 or 2; add 4 for statistics). With a level the log is kept
+   * in `Program.verifierLog`; without, the log is only fetched to explain a rejection.
+   */
+  readonly logLevel?: number;
+  /** The first log buffer's size in bytes; it grows to what the kernel needs. */
+  readonly logSize?: number;
+  /** Extra fds for `fd_array` (map objects or raw fds), ahead of those MAP_IDX references add. */
+  readonly fdArray?: readonly (number | MapObject)[];
+}
+
+/** A translated program as the kernel holds it after verification and rewrites. */
+export interface XlatedProgram {
+  /** The translated instructions. Map references show as the kernel rewrote them. */
+  readonly instructions: readonly Instruction[];
+  /** The raw bytes the kernel returned. */
+  readonly bytes: Uint8Array;
+}
+
+
+/** A loaded eBPF program. Owns its fd: call `close()` (or use `using`) when done. */
+export class Program implements Disposable {
+  /** `enum bpf_prog_type`. */
+  readonly type: number;
+  /** The name given at load. */
+  readonly name: string;
+  /** The kernel-wide program id. */
+  readonly id: number;
+  /** The program tag (16 hex digits), as bpftool shows it. */
+  readonly tag: string;
+  /** The maps the program was loaded with, by name (those created from specs are owned by it). */
+  readonly maps: Readonly<Record<string, MapObject>>;
+  /** The verifier log, when the program was loaded with a `logLevel`. */
+  readonly verifierLog: readonly string[] | undefined;
+  readonly #fd: Fd;
+  readonly #owned: MapObject[];
+
+  /**
+   * Takes ownership of a program fd; use {@link loadProgram} or {@link loadPinnedProgram}.
+   * The fd (and the maps in `owned`) close with `close()`, or when this object is collected
+   * (the fd's own finalization backstop; owned maps have theirs).
+   */
+  constructor(fd: Fd, init: { type: number; name: string; maps?: Record<string, MapObject>;
+    owned?: MapObject[]; log?: readonly string[] | undefined }) {
+    this.#fd = fd;
+    this.#owned = init.owned ?? [];
+    let info: ProgramInfo;
+    try {
+      info = programInfo(fd.fd);
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+    this.type = init.type;
+    this.name = init.name;
+    this.id = info.id;
+    this.tag = info.tag;
+    this.maps = Object.freeze({ ...init.maps });
+    this.verifierLog = init.log;
+  }
+
+  /** The program fd. Throws once the program is closed. */
+  get fd(): number {
+    if (this.#fd.closed) throw new BadInputError(`program ${this.name || this.id} is closed`);
+    return this.#fd.fd;
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#fd.closed;
+  }
+
+  /** What the kernel reports about the program now (sizes, verified instructions, map ids...). */
+  info(): ProgramInfo {
+    return programInfo(this.fd);
+  }
+
+  /** The translated instructions (after the verifier's rewrites), decoded. */
+  xlated(): XlatedProgram {
+    const bytes = xlatedBytes(this.fd);
+    return { bytes, instructions: decode(bytes, { validate: false }) };
+  }
+
+  /** Runs the program in the kernel on the given data and context (BPF_PROG_TEST_RUN). */
+  testRun(opts: TestRunOptions = {}): TestRunResult {
+    return testRunFd(this.fd, this.type, opts);
+  }
+
+  /** Pins the program to a path on a BPF filesystem (e.g. `/sys/fs/bpf/name`). */
+  pin(path: string): void {
+    objPin(path, this.fd);
+  }
+
+  /** Removes a pin made with {@link Program.pin} (the program stays loaded while this object is open). */
+  unpin(path: string): void {
+    unlinkSync(path);
+  }
+
+  /** Closes the program fd, and the maps created for it from specs. Safe to call twice. */
+  close(): void {
+    this.#fd.close();
+    for (const m of this.#owned.splice(0)) m.close();
+  }
+
+  /** Same as {@link Program.close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/**
+ * Loads a program into the kernel. Map names resolve to the `maps` given (specs are created on
+ * demand), kfunc names to BTF ids, labels to offsets; anything unresolved is a BadInputError
+ * before any syscall. A rejection by the verifier is a VerifierError with the kernel's log.
+ */
+export function loadProgram(opts: LoadProgramOptions): Program {
+  const type = progTypeNumber(opts.type);
+  const expectedAttachType = opts.expectedAttachType === undefined ? undefined : attachTypeNumber(opts.expectedAttachType);
+  const given = opts.maps ?? {};
+  const raw = opts.instructions instanceof Uint8Array;
+  const insns = raw ? [] : opts.instructions as readonly Instruction[];
+  if (!raw) {
+    checkMapNames(insns, new Set(Object.keys(given)));
+    // Dry run with placeholder fds: labels, kfuncs and encodings fail here, before any map exists.
+    const dry = new Map(referencedMapNames(insns).map((n) => [n, 0]));
+    encode(resolveReferences(insns, { mapFds: dry, kfuncId: kernelFunctionBtfId, fdArray: [] }));
+  }
+  const maps: Record<string, MapObject> = {};
+  const owned: MapObject[] = [];
+  try {
+    for (const [name, m] of Object.entries(given)) {
+      if (isMapObject(m)) {
+        maps[name] = m;
+      } else {
+        const created = createMapForProgram(name, m);
+        owned.push(created);
+        maps[name] = created;
+      }
+    }
+    const fdArray = (opts.fdArray ?? []).map((f) => (typeof f === 'number' ? f : f.fd));
+    let bytes: Uint8Array;
+    if (raw) {
+      bytes = opts.instructions as Uint8Array;
+    } else {
+      const mapFds = new Map(Object.entries(maps).map(([n, m]) => [n, m.fd]));
+      bytes = encode(resolveReferences(insns, { mapFds, kfuncId: kernelFunctionBtfId, fdArray }));
+    }
+    if (bytes.length === 0 || bytes.length % 8 !== 0) {
+      throw new BadInputError(`a program needs at least one instruction (8 bytes each), got ${bytes.length} bytes`);
+    }
+    const slots = raw ? undefined : slotOffsets(insns);
+    const result = progLoad({
+      progType: type,
+      insns: bytes,
+      license: opts.license ?? 'GPL',
+      attr: {
+        ...(opts.name !== undefined ? { progName: opts.name } : {}),
+        ...(expectedAttachType !== undefined ? { expectedAttachType } : {}),
+        ...(opts.attachBtfId !== undefined ? { attachBtfId: opts.attachBtfId } : {}),
+        ...(opts.attachFd !== undefined ? { attachFd: opts.attachFd } : {}),
+        ...(opts.flags !== undefined ? { progFlags: opts.flags } : {}),
+        ...(opts.ifindex !== undefined ? { progIfindex: opts.ifindex } : {}),
+      },
+      fdArray,
+      ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel } : {}),
+      ...(opts.logSize !== undefined ? { logSize: opts.logSize } : {}),
+      sourceAt: (slot) => (slots ? sourceAtSlot(insns, slots, slot) : undefined),
+    });
+    return new Program(new Fd(result.fd), { type, name: opts.name ?? '', maps, owned, log: result.log });
+  } catch (e) {
+    // close() is idempotent: maps a half-built Program already closed are fine to close again.
+    for (const m of owned) m.close();
+    throw e;
+  }
+}
+
+function sourceAtSlot(insns: readonly Instruction[], slots: Uint32Array, slot: number) {
+  // slots is sorted: binary search for the instruction starting at (or spanning) this slot.
+  let lo = 0;
+  let hi = insns.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (slots[mid]! <= slot) lo = mid; else hi = mid - 1;
+  }
+  return insns[lo]?.source;
+}
+
+
+function objPin(path: string, fd: number): void {
+  const name = nativeAlloc(Buffer.byteLength(path) + 1);
+  const attr = nativeAlloc(24);
+  try {
+    name.bytes.write(path, 0, 'utf8');
+    attr.bytes.set(encodeObjPinAttr(name.address, fd));
+    const rc = bpfTry(BpfCmd.BPF_OBJ_PIN, attr, 24);
+    if (rc < 0) {
+      throw syscallError('BPF_OBJ_PIN', -rc,
+        -rc === 1 || -rc === 22 ? 'the path must be on a mounted BPF filesystem (mount -t bpf bpf /sys/fs/bpf)'
+          : -rc === 17 ? 'the path exists already' : undefined);
+    }
+  } finally {
+    attr.free();
+    name.free();
+  }
+}
+
+/** Opens a program pinned at `path` (BPF_OBJ_GET). The result owns a new fd. */
+export function loadPinnedProgram(path: string): Program {
+  const name = nativeAlloc(Buffer.byteLength(path) + 1);
+  const attr = nativeAlloc(24);
+  let fd: number;
+  try {
+    name.bytes.write(path, 0, 'utf8');
+    attr.bytes.set(encodeObjPinAttr(name.address, 0));
+    fd = bpfTry(BpfCmd.BPF_OBJ_GET, attr, 24);
+  } finally {
+    attr.free();
+    name.free();
+  }
+  if (fd < 0) {
+    throw syscallError('BPF_OBJ_GET', -fd, -fd === 2 ? `nothing is pinned at ${path}` : undefined);
+  }
+  const owner = new Fd(fd);
+  let info: ProgramInfo;
+  try {
+    // A pinned map opens just as well: only a program's fdinfo has a prog_tag line.
+    if (!/^prog_tag:/m.test(readFileSync(`/proc/self/fdinfo/${owner.fd}`, 'utf8'))) {
+      throw new BadInputError(`${path} is not a pinned program`);
+    }
+    info = programInfo(owner.fd);
+  } catch (e) {
+    owner.close();
+    throw e;
+  }
+  return new Program(owner, { type: info.type, name: info.name });
+}
