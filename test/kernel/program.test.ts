@@ -1,11 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import type { Instruction } from '../../src/asm/instruction.js';
 import { LD_IMM64, PseudoLd } from '../../src/asm/opcode.js';
-import { loadProgram } from '../../src/loader/program.js';
+import { existsSync } from 'node:fs';
+import { loadProgram, loadPinnedProgram } from '../../src/loader/program.js';
 import { isBadInputError, isVerifierError } from '../../src/errors.js';
 import type { VerifierError } from '../../src/errors.js';
 import { canUseBpf, skipReason } from './program-helpers.js';
-import { I, MOV64_IMM, EXIT, ldxw, fdCount } from './program-helpers.js';
+import { I, MOV64_IMM, EXIT, ldxw, fdCount, createProgArray, setProgArraySlot, bpffs } from './program-helpers.js';
 
 const here = (line: number) => ({ file: 'test/kernel/program.test.ts', line, column: 1 });
 
@@ -199,5 +200,43 @@ describe.skipIf(!canUseBpf)(`programs on the kernel${skipReason}`, () => {
     const bytes = Uint8Array.from(Buffer.from('b70000002a0000009500000000000000', 'hex'));
     using p = loadProgram({ type: 'socket_filter', instructions: bytes });
     expect(p.testRun({ data: new Uint8Array(64) }).retval).toBe(42);
+  });
+});
+
+describe.skipIf(!canUseBpf)(`tail calls and pins${skipReason}`, () => {
+  it('a dispatcher tail-calls into a program stored in a prog_array', () => {
+    using callee = loadProgram({ type: 'socket_filter', name: 'callee', instructions: [MOV64_IMM(0, 77), EXIT] });
+    const dispatcher: Instruction[] = [
+      { code: LD_IMM64, dst: 2, src: PseudoLd.MAP_FD, off: 0, imm: 0, immHi: 0, map: 'jumps' },
+      MOV64_IMM(3, 0), // index 0
+      I(0x85, 0, 0, 0, 12), // call tail_call(ctx, jumps, 0)
+      MOV64_IMM(0, 1), // reached only when the slot is empty
+      EXIT,
+    ];
+    using jumps = createProgArray(1);
+    using p = loadProgram({ type: 'socket_filter', instructions: dispatcher, maps: { jumps } });
+    expect(p.testRun({ data: new Uint8Array(64) }).retval).toBe(1);
+    setProgArraySlot(jumps.fd, 0, callee.fd);
+    expect(p.testRun({ data: new Uint8Array(64) }).retval).toBe(77);
+    // The user's map object is not the program's: it stays open after the program closes.
+    p.close();
+    expect(jumps.closed).toBe(false);
+  });
+
+  it('pins, opens the pin as a new Program, and unpins', () => {
+    using fs = bpffs();
+    using p = loadProgram({ type: 'socket_filter', name: 'pinned', instructions: [MOV64_IMM(0, 9), EXIT] });
+    const path = `${fs.dir}/prog`;
+    p.pin(path);
+    using q = loadPinnedProgram(path);
+    expect(q.id).toBe(p.id);
+    expect(q.tag).toBe(p.tag);
+    expect(q.type).toBe(1);
+    expect(q.name).toBe('pinned');
+    expect(q.fd).not.toBe(p.fd);
+    expect(q.testRun({ data: new Uint8Array(64) }).retval).toBe(9);
+    p.unpin(path);
+    expect(existsSync(path)).toBe(false);
+    expect(() => loadPinnedProgram(path)).toThrow(/BPF_OBJ_GET failed: ENOENT/);
   });
 });
