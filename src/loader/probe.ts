@@ -9,6 +9,9 @@ import { progLoad } from './prog-load.js';
 import { closeRaw as closeFd, nativeAlloc } from './ffi.js';
 import { BpfCmd, bpfTry } from './syscall.js';
 import { progTypeNumber } from './prog-names.js';
+import { mapTypeNumber } from '../asm/map-types.js';
+import { helperByName } from '../asm/helpers.js';
+import { BadInputError } from '../errors.js';
 
 const EINVAL = 22;
 const EPERM = 1;
@@ -195,16 +198,31 @@ function callHelper(helper: number): Uint8Array {
   return Uint8Array.from(b);
 }
 
+function mapNumber(type: number | string): number {
+  if (typeof type === 'number') return type;
+  const n = mapTypeNumber(type);
+  if (n === undefined) throw new BadInputError(`unknown map type "${type}"`);
+  return n;
+}
+
+function helperNumber(helper: number | string): number {
+  if (typeof helper === 'number') return helper;
+  const h = helperByName(helper);
+  if (h === undefined) throw new BadInputError(`unknown helper "${helper}"`);
+  return h.id;
+}
+
 const mapCache = new Map<number, boolean>();
 const progCache = new Map<number, boolean>();
 const helperCache = new Map<string, boolean>();
 
 /** Feature probes against the running kernel. Results are cached for the process. */
 export const probe = {
-  /** Whether the kernel can create maps of this type (`enum bpf_map_type` number). */
-  mapType(type: number): boolean {
-    let r = mapCache.get(type);
-    if (r === undefined) mapCache.set(type, r = mapTypeSupported(type));
+  /** Whether the kernel can create maps of this type (a number or a name such as `ringbuf`). */
+  mapType(type: number | string): boolean {
+    const t = mapNumber(type);
+    let r = mapCache.get(t);
+    if (r === undefined) mapCache.set(t, r = mapTypeSupported(t));
     return r;
   },
   /** Whether the kernel can load programs of this type (a number or a name such as `xdp`). */
@@ -214,19 +232,23 @@ export const probe = {
     if (r === undefined) progCache.set(t, r = tryLoad(t, RETURN_0, () => false));
     return r;
   },
-  /** Whether programs of this type may call the helper with this id (`enum bpf_func_id`). */
-  helper(progType: number | string, helper: number): boolean {
+  /**
+   * Whether programs of this type may call the helper: an id (`enum bpf_func_id`) or a name
+   * (`map_lookup_elem`, `bpf_map_lookup_elem`).
+   */
+  helper(progType: number | string, helper: number | string): boolean {
     const t = progTypeNumber(progType);
-    const key = `${t}:${helper}`;
+    const id = helperNumber(helper);
+    const key = `${t}:${id}`;
     let r = helperCache.get(key);
     if (r === undefined) {
-      r = probe.programType(t) && tryLoad(t, callHelper(helper), (m) => HELPER_REFUSED.test(m));
+      r = probe.programType(t) && tryLoad(t, callHelper(id), (m) => HELPER_REFUSED.test(m));
       helperCache.set(key, r);
     }
     return r;
   },
   /** Throws NotSupportedError naming the map type unless {@link probe.mapType} says yes. */
-  requireMapType(type: number): void {
+  requireMapType(type: number | string): void {
     if (!probe.mapType(type)) throw new NotSupportedError(`map type ${type}`, 'this kernel cannot create it');
   },
   /** Throws NotSupportedError naming the program type unless {@link probe.programType} says yes. */
@@ -234,7 +256,7 @@ export const probe = {
     if (!probe.programType(type)) throw new NotSupportedError(`program type ${type}`, 'this kernel cannot load it');
   },
   /** Throws NotSupportedError naming the helper unless {@link probe.helper} says yes. */
-  requireHelper(progType: number | string, helper: number): void {
+  requireHelper(progType: number | string, helper: number | string): void {
     if (!probe.helper(progType, helper)) {
       throw new NotSupportedError(`helper ${helper} in ${progType} programs`, 'this kernel does not allow it there');
     }

@@ -14,6 +14,8 @@ describe.skipIf(!canUseBpf)(`feature probes on the kernel${skipReason}`, () => {
     expect(probe.mapType(0)).toBe(false); // BPF_MAP_TYPE_UNSPEC
     expect(probe.mapType(34)).toBe(false);
     expect(probe.mapType(9999)).toBe(false);
+    expect(probe.mapType('ringbuf')).toBe(true);
+    expect(() => probe.mapType('no_such_map_type')).toThrow(/unknown map type/);
     expect(fdCount()).toBe(before);
   });
 
@@ -33,6 +35,8 @@ describe.skipIf(!canUseBpf)(`feature probes on the kernel${skipReason}`, () => {
     expect(probe.helper('socket_filter', 44)).toBe(false); // not for socket filters
     expect(probe.helper('kprobe', 6)).toBe(true); // trace_printk
     expect(probe.helper('socket_filter', 100000)).toBe(false); // no such helper
+    expect(probe.helper('xdp', 'bpf_xdp_adjust_head')).toBe(true);
+    expect(probe.helper('socket_filter', 'xdp_adjust_head')).toBe(false);
   });
 
   it('caches answers and require* names the missing feature', () => {
