@@ -1,4 +1,6 @@
 import { describe, it, expect } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { loadProgram } from '../../src/loader/program.js';
 import { isVerifierError } from '../../src/errors.js';
 import { canUseBpf, skipReason, MOV64_IMM, EXIT, I, fdCount } from './program-helpers.js';
@@ -42,4 +44,17 @@ describe.skipIf(!canUseBpf)(`program fd hygiene${skipReason}`, () => {
     }
     expect(fdCount()).toBe(before);
   });
+});
+
+describe.skipIf(!canUseBpf)(`finalization backstop${skipReason}`, () => {
+  it('closes the fds of programs (and their maps) dropped without close()', () => {
+    const script = fileURLToPath(new URL('./fixtures/drop-programs.ts', import.meta.url));
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script], {
+      encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    });
+    const { before, loaded, after } = JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
+    // 100 programs and 100 maps were open (a collection may already have run during the loop).
+    expect(loaded).toBeGreaterThan(before + 150);
+    expect(after).toBe(before);
+  }, 60_000);
 });
