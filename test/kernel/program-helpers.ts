@@ -86,3 +86,31 @@ export function bpffs(): { dir: string } & Disposable {
     },
   };
 }
+
+/** An array map, made with a raw MAP_CREATE so these tests need only the loader. */
+export function createArrayMap(keySize: number, valueSize: number, maxEntries: number): Fd {
+  const attr = new Uint8Array(72);
+  const dv = new DataView(attr.buffer);
+  dv.setUint32(0, 2, true); // BPF_MAP_TYPE_ARRAY
+  dv.setUint32(4, keySize, true);
+  dv.setUint32(8, valueSize, true);
+  dv.setUint32(12, maxEntries, true);
+  return new Fd(bpfSyscall(BpfCmd.BPF_MAP_CREATE, attr));
+}
+
+/** Reads the u64 value at a u32 key (BPF_MAP_LOOKUP_ELEM). */
+export function lookupU64(mapFd: number, key: number): bigint {
+  const kv = nativeAlloc(16);
+  try {
+    kv.bytes.writeUInt32LE(key, 0);
+    const attr = new Uint8Array(32);
+    const dv = new DataView(attr.buffer);
+    dv.setUint32(0, mapFd, true);
+    dv.setBigUint64(8, kv.address, true);
+    dv.setBigUint64(16, kv.address + 8n, true);
+    bpfSyscall(BpfCmd.BPF_MAP_LOOKUP_ELEM, attr);
+    return kv.bytes.readBigUInt64LE(8);
+  } finally {
+    kv.free();
+  }
+}
