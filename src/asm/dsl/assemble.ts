@@ -120,7 +120,7 @@ export function assemble(items: readonly ProgramItem[] | (() => readonly Program
         for (const { name, source } of names) {
           const had = labels.get(name);
           if (had !== undefined) {
-            const first = originals[had]!.source;
+            const first = originals[had]?.source;
             throw new BadInputError(`duplicate label "${name}" (first on the instruction at slot ${slots[had] ?? slot}${
               first ? `, ${first.file}:${first.line}` : ''})`, { index: slot, source });
           }
