@@ -9,6 +9,7 @@
  */
 import { closeRaw, fcntl } from './ffi.js';
 import { syscallError } from './errno.js';
+import { BadInputError } from '../errors.js';
 
 const F_DUPFD_CLOEXEC = 1030;
 
@@ -31,7 +32,7 @@ export class Fd implements HasFd, Disposable {
    * higher number and 0 is closed.
    */
   constructor(raw: number) {
-    if (!Number.isInteger(raw) || raw < 0) throw new RangeError(`not a file descriptor: ${raw}`);
+    if (!Number.isInteger(raw) || raw < 0) throw new BadInputError(`not a file descriptor: ${raw}`);
     if (raw === 0) {
       const dup = fcntl(0, F_DUPFD_CLOEXEC, 1);
       closeRaw(0);
@@ -44,7 +45,7 @@ export class Fd implements HasFd, Disposable {
 
   /** The raw fd. Throws once closed, so a stale number is never used by mistake. */
   get fd(): number {
-    if (this.#fd < 0) throw new RangeError('file descriptor already closed');
+    if (this.#fd < 0) throw new BadInputError('file descriptor already closed');
     return this.#fd;
   }
 
