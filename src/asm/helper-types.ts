@@ -55,6 +55,8 @@ export interface HelperRet {
 
 /** One `const struct bpf_func_proto` definition of the kernel. */
 export interface HelperProto {
+  /** The helper id this proto implements, when some program type's `get_func_proto` returns it. */
+  readonly helper?: number;
   /** The C symbol of the proto, e.g. `bpf_map_lookup_elem_proto`; unique across the table. */
   readonly symbol: string;
   /** Source file (inside the Linux tree) defining it. */

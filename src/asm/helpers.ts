@@ -1,17 +1,48 @@
 /**
- * The one table of kernel helpers (Linux 6.18): ids and names from `___BPF_FUNC_MAPPER`, the
- * prototypes (`struct bpf_func_proto`) and which proto each program type's `get_func_proto`
- * returns. The data is generated (./helpers-table.ts, by scripts/gen-helpers.ts); this file
- * builds the lookups once, at module load.
+ * The one table of kernel helpers (Linux 6.18): ids and names from `___BPF_FUNC_MAPPER`, every
+ * prototype (`struct bpf_func_proto`), and which proto each program type's `get_func_proto`
+ * returns for a privileged (root) loader. The data is generated (./helpers-table.ts, by
+ * scripts/gen-helpers.ts); this file builds the lookups once, at module load.
+ *
+ * Availability follows the kernel's choice for a program of a given type, expected attach type
+ * and sleepability. Choices the generator could not model exactly (listed in helpers-table.ts)
+ * take the kernel's most likely proto; {@link helperAvailability} exposes the alternatives.
  * @module
  */
-import { HELPER_NAMES } from './helpers-table.js';
-import type { Helper } from './helper-types.js';
+import { HELPER_NAMES, HELPER_PROTOS, PROG_TYPE_FUNC_PROTO, PROG_TYPE_HELPER_RULES } from './helpers-table.js';
+import type { HelperRuleTuple } from './helpers-table.js';
+import type { Helper, HelperProto } from './helper-types.js';
+import { programTypes } from './prog-types.js';
+import { attachTypes } from './attach-types.js';
 
 export type { Helper, HelperArg, HelperArgType, HelperProto, HelperRet, HelperRetType, HelperTypeFlag } from './helper-types.js';
 
-const helpers: readonly Helper[] = HELPER_NAMES.map((name, id) => Object.freeze({ id, name, protos: [] }));
+const protoBySymbol = new Map<string, HelperProto>(HELPER_PROTOS.map((p) => [p.symbol, deepFreeze(p)]));
+const helpers: readonly Helper[] = HELPER_NAMES.map((name, id) => Object.freeze({
+  id, name, protos: Object.freeze(HELPER_PROTOS.filter((p) => p.helper === id).map((p) => protoBySymbol.get(p.symbol)!)),
+}));
 const byName = new Map<string, Helper>(helpers.map((h) => [h.name, h]));
+
+/** Rules per program type number, and per helper id within it, built once. */
+const rulesByType: ReadonlyMap<number, ReadonlyMap<number, readonly HelperRuleTuple[]>> = new Map(
+  Object.entries(PROG_TYPE_HELPER_RULES).map(([name, rules]) => {
+    const perHelper = new Map<number, HelperRuleTuple[]>();
+    for (const r of rules) {
+      const list = perHelper.get(r[0]) ?? [];
+      list.push(r);
+      perHelper.set(r[0], list);
+    }
+    return [programTypes.number(name)!, perHelper];
+  }),
+);
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
 
 /** Helper names without the `bpf_` prefix, indexed by id (`helperNames[1] === 'map_lookup_elem'`). */
 export const helperNames: readonly string[] = HELPER_NAMES;
@@ -30,4 +61,87 @@ export function helperById(id: number): Helper | undefined {
  */
 export function helperByName(name: string): Helper | undefined {
   return byName.get(name) ?? byName.get(name.replace(/^(BPF_FUNC_|bpf_)/, ''));
+}
+
+/** A proto by its kernel symbol (e.g. `bpf_skb_load_bytes_relative_proto`); undefined when unknown. */
+export function helperProtoBySymbol(symbol: string): HelperProto | undefined {
+  return protoBySymbol.get(symbol);
+}
+
+/** Every proto of the table, sorted by symbol. */
+export const helperProtos: readonly HelperProto[] = [...protoBySymbol.values()];
+
+/** What, beyond its type, decides which protos a program gets. */
+export interface HelperProgramContext {
+  /**
+   * `expected_attach_type` of the program (number or name such as `cgroup_inet4_connect`); when
+   * absent, the choice that holds for most attach types applies.
+   */
+  readonly attachType?: number | string;
+  /** Whether the program is loaded sleepable (`BPF_F_SLEEPABLE`); default false. */
+  readonly sleepable?: boolean;
+}
+
+/** The kernel's choice of proto for a helper in a program, with the alternatives not modelled. */
+export interface HelperAvailability {
+  /** The proto the verifier checks the call against. */
+  readonly proto: HelperProto;
+  /**
+   * Other protos (or null: unavailable) the kernel may pick on conditions the table does not
+   * model, such as the LSM hook's BTF id or an allocation failing; empty when the choice is exact.
+   */
+  readonly alternatives: readonly (HelperProto | null)[];
+}
+
+function findRule(progType: number | string, helperId: number, ctx: HelperProgramContext): HelperRuleTuple | undefined {
+  const pt = programTypes.number(progType);
+  if (pt === undefined) return undefined;
+  const rules = rulesByType.get(pt)?.get(helperId);
+  if (!rules) return undefined;
+  const sleepable = ctx.sleepable ?? false;
+  const attach = ctx.attachType === undefined ? undefined : attachTypes.number(ctx.attachType);
+  for (const r of rules) {
+    if (r[3] !== null && r[3] !== sleepable) continue;
+    if (r[2] !== null && (attach === undefined || !r[2].includes(attach))) continue;
+    return r;
+  }
+  return undefined;
+}
+
+/**
+ * The proto a program type's `get_func_proto` returns for a helper id (as root, not locked
+ * down), or undefined when the helper is not available to that program. The program type is a
+ * number or a name (`xdp`, `BPF_PROG_TYPE_XDP`). `struct_ops` and `ext` programs take their
+ * helper set from their target at load time, so they get undefined here.
+ */
+export function helperProtoFor(progType: number | string, helperId: number, ctx: HelperProgramContext = {}): HelperProto | undefined {
+  const r = findRule(progType, helperId, ctx);
+  return r && r[1] !== null ? protoBySymbol.get(r[1]) : undefined;
+}
+
+/** Like {@link helperProtoFor}, with the alternatives of choices the table does not model exactly. */
+export function helperAvailability(progType: number | string, helperId: number, ctx: HelperProgramContext = {}): HelperAvailability | undefined {
+  const r = findRule(progType, helperId, ctx);
+  if (!r || r[1] === null) return undefined;
+  return {
+    proto: protoBySymbol.get(r[1])!,
+    alternatives: (r[4] ?? []).map((s) => (s === null ? null : protoBySymbol.get(s)!)),
+  };
+}
+
+/** The ids of the helpers available to a program type (ascending), under {@link helperProtoFor}'s rules. */
+export function helpersAvailableTo(progType: number | string, ctx: HelperProgramContext = {}): number[] {
+  const out: number[] = [];
+  for (let id = 1; id < HELPER_COUNT; id++) if (helperProtoFor(progType, id, ctx)) out.push(id);
+  return out;
+}
+
+/**
+ * The kernel function that chooses protos for a program type (e.g. `xdp_func_proto`), null for
+ * types whose choice depends on the load (`struct_ops`, `ext`), undefined for unknown or
+ * configured-out types.
+ */
+export function helperFuncProtoOf(progType: number | string): string | null | undefined {
+  const name = typeof progType === 'number' ? programTypes.name(progType) : programTypes.name(programTypes.number(progType) ?? -1);
+  return name === undefined ? undefined : PROG_TYPE_FUNC_PROTO[name];
 }

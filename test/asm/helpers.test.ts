@@ -1,5 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import { helperById, helperByName, helperNames, HELPER_COUNT } from '../../src/asm/helpers.js';
+import {
+  helperById, helperByName, helperNames, HELPER_COUNT, helperProtoFor, helperAvailability, helperProtoBySymbol,
+  helperProtos, helpersAvailableTo, helperFuncProtoOf,
+} from '../../src/asm/helpers.js';
+import type { HelperProto } from '../../src/asm/helpers.js';
 import { ProgramType, programTypeNumber, programTypeName } from '../../src/asm/prog-types.js';
 import { MapType, mapTypeNumber, mapTypeName } from '../../src/asm/map-types.js';
 import { AttachType, attachTypeNumber, attachTypeName } from '../../src/asm/attach-types.js';
@@ -66,5 +70,178 @@ describe('uapi enums', () => {
     expect(AttachType.TRACE_UPROBE_SESSION).toBe(57);
     expect(attachTypeNumber('BPF_TRACE_FENTRY')).toBe(24);
     expect(attachTypeName(46)).toBe('tcx_ingress');
+  });
+});
+
+const id = (name: string): number => {
+  const h = helperByName(name);
+  if (!h) throw new Error(`no helper ${name}`);
+  return h.id;
+};
+const sym = (s: string): HelperProto => {
+  const p = helperProtoBySymbol(s);
+  if (!p) throw new Error(`no proto ${s}`);
+  return p;
+};
+const NO_FLAGS = { gplOnly: false, pktAccess: false, mightSleep: false, allowFastcall: false };
+
+describe('helper protos', () => {
+  it('map_lookup_elem', () => {
+    expect(sym('bpf_map_lookup_elem_proto')).toEqual({
+      helper: 1, symbol: 'bpf_map_lookup_elem_proto', file: 'kernel/bpf/helpers.c',
+      ...NO_FLAGS, pktAccess: true,
+      ret: { type: 'PTR_TO_MAP_VALUE', flags: ['PTR_MAYBE_NULL'] },
+      args: [{ type: 'CONST_MAP_PTR', flags: [] }, { type: 'PTR_TO_MAP_KEY', flags: [] }],
+    });
+    expect(helperByName('map_lookup_elem')!.protos.map((p) => p.symbol)).toEqual(['bpf_map_lookup_elem_proto']);
+  });
+
+  it('probe_read_kernel: ARG_PTR_TO_UNINIT_MEM splits into PTR_TO_MEM with MEM_UNINIT | MEM_WRITE', () => {
+    expect(sym('bpf_probe_read_kernel_proto')).toEqual({
+      helper: 113, symbol: 'bpf_probe_read_kernel_proto', file: 'kernel/trace/bpf_trace.c',
+      ...NO_FLAGS, gplOnly: true,
+      ret: { type: 'INTEGER', flags: [] },
+      args: [
+        { type: 'PTR_TO_MEM', flags: ['MEM_UNINIT', 'MEM_WRITE'] },
+        { type: 'CONST_SIZE_OR_ZERO', flags: [] },
+        { type: 'ANYTHING', flags: [] },
+      ],
+    });
+  });
+
+  it('skb_load_bytes, and its variants kept by symbol', () => {
+    expect(sym('bpf_skb_load_bytes_proto')).toEqual({
+      helper: 26, symbol: 'bpf_skb_load_bytes_proto', file: 'net/core/filter.c', ...NO_FLAGS,
+      ret: { type: 'INTEGER', flags: [] },
+      args: [
+        { type: 'PTR_TO_CTX', flags: [] }, { type: 'ANYTHING', flags: [] },
+        { type: 'PTR_TO_MEM', flags: ['MEM_UNINIT', 'MEM_WRITE'] }, { type: 'CONST_SIZE', flags: [] },
+      ],
+    });
+    expect(helperByName('skb_load_bytes')!.protos.map((p) => p.symbol)).toEqual(
+      ['bpf_flow_dissector_load_bytes_proto', 'bpf_skb_load_bytes_proto', 'sk_reuseport_load_bytes_proto']);
+    expect(sym('bpf_skb_load_bytes_relative_proto').helper).toBe(id('skb_load_bytes_relative'));
+  });
+
+  it('ringbuf_reserve: RET_PTR_TO_RINGBUF_MEM_OR_NULL splits into PTR_TO_MEM with flags', () => {
+    expect(sym('bpf_ringbuf_reserve_proto')).toEqual({
+      helper: 131, symbol: 'bpf_ringbuf_reserve_proto', file: 'kernel/bpf/ringbuf.c', ...NO_FLAGS,
+      ret: { type: 'PTR_TO_MEM', flags: ['PTR_MAYBE_NULL', 'MEM_RINGBUF'] },
+      args: [{ type: 'CONST_MAP_PTR', flags: [] }, { type: 'CONST_ALLOC_SIZE_OR_ZERO', flags: [] }, { type: 'ANYTHING', flags: [] }],
+    });
+    expect(sym('bpf_ringbuf_submit_proto').args[0]).toEqual({ type: 'PTR_TO_RINGBUF_MEM', flags: ['OBJ_RELEASE'] });
+    expect(sym('bpf_ringbuf_submit_proto').ret.type).toBe('VOID');
+  });
+
+  it('trace_printk', () => {
+    expect(sym('bpf_trace_printk_proto')).toEqual({
+      helper: 6, symbol: 'bpf_trace_printk_proto', file: 'kernel/trace/bpf_trace.c', ...NO_FLAGS, gplOnly: true,
+      ret: { type: 'INTEGER', flags: [] },
+      args: [{ type: 'PTR_TO_MEM', flags: ['MEM_RDONLY'] }, { type: 'CONST_SIZE', flags: [] }],
+    });
+  });
+
+  it('fixed-size arguments carry their size, BTF ids their kernel reference', () => {
+    const p = sym('bpf_tcp_raw_check_syncookie_ipv6_proto');
+    expect(p.args[0]).toEqual({ type: 'PTR_TO_MEM', flags: ['MEM_FIXED_SIZE'], size: 40 });
+    expect(p.args[1]).toEqual({ type: 'PTR_TO_MEM', flags: ['MEM_FIXED_SIZE'], size: 20 });
+    const t = sym('bpf_get_current_task_btf_proto');
+    expect(t.ret).toEqual({ type: 'PTR_TO_BTF_ID', flags: ['PTR_TRUSTED'], btfId: 'btf_tracing_ids[BTF_TRACING_TYPE_TASK]' });
+  });
+
+  it('every proto is consistent', () => {
+    expect(helperProtos.length).toBeGreaterThan(250);
+    for (const p of helperProtos) {
+      expect(p.args.length, p.symbol).toBeLessThanOrEqual(5);
+      if (p.args.length) expect(p.args[p.args.length - 1]!.type, p.symbol).not.toBe('DONTCARE');
+      for (const a of p.args) expect(a.flags.includes('MEM_FIXED_SIZE'), p.symbol).toBe(a.size !== undefined);
+      // Every proto belongs to a helper, and only to that helper's list.
+      expect(p.helper, p.symbol).toBeTypeOf('number');
+      expect(helperById(p.helper!)!.protos, p.symbol).toContain(p);
+    }
+  });
+});
+
+describe('helper availability per program type (root)', () => {
+  it('xdp has xdp_adjust_head but not skb_load_bytes', () => {
+    expect(helperProtoFor('xdp', id('xdp_adjust_head'))?.symbol).toBe('bpf_xdp_adjust_head_proto');
+    expect(helperProtoFor('xdp', id('skb_load_bytes'))).toBeUndefined();
+    expect(helperProtoFor('xdp', id('xdp_load_bytes'))?.symbol).toBe('bpf_xdp_load_bytes_proto');
+  });
+
+  it('socket_filter has skb_load_bytes, not xdp_adjust_head nor skb_store_bytes', () => {
+    expect(helperProtoFor('socket_filter', id('skb_load_bytes'))?.symbol).toBe('bpf_skb_load_bytes_proto');
+    expect(helperProtoFor(1, id('xdp_adjust_head'))).toBeUndefined();
+    expect(helperProtoFor('socket_filter', id('skb_store_bytes'))).toBeUndefined();
+    expect(helperProtoFor('sched_cls', id('skb_store_bytes'))?.symbol).toBe('bpf_skb_store_bytes_proto');
+  });
+
+  it('probe_read_kernel: tracing types have it, and so does socket_filter for a privileged loader', () => {
+    // bpf_base_func_proto hands the CAP_PERFMON helpers to every type that falls through to it.
+    expect(helperProtoFor('kprobe', id('probe_read_kernel'))?.symbol).toBe('bpf_probe_read_kernel_proto');
+    expect(helperProtoFor('socket_filter', id('probe_read_kernel'))?.symbol).toBe('bpf_probe_read_kernel_proto');
+    // probe_write_user needs CAP_SYS_ADMIN and bpf_tracing_func_proto: tracing types only.
+    expect(helperProtoFor('kprobe', id('probe_write_user'))?.symbol).toBe('bpf_probe_write_user_proto');
+    expect(helperProtoFor('socket_filter', id('probe_write_user'))).toBeUndefined();
+    expect(helperProtoFor('xdp', id('probe_write_user'))).toBeUndefined();
+  });
+
+  it('tracepoint has get_current_pid_tgid and the tp variants of the ctx helpers', () => {
+    expect(helperProtoFor('tracepoint', id('get_current_pid_tgid'))?.symbol).toBe('bpf_get_current_pid_tgid_proto');
+    expect(helperProtoFor('tracepoint', id('perf_event_output'))?.symbol).toBe('bpf_perf_event_output_proto_tp');
+    expect(helperProtoFor('tracepoint', id('get_stack'))?.symbol).toBe('bpf_get_stack_proto_tp');
+  });
+
+  it('perf_event_output and get_stack differ per program type', () => {
+    const pe = id('perf_event_output');
+    expect(helperProtoFor('kprobe', pe)?.symbol).toBe('bpf_perf_event_output_proto');
+    expect(helperProtoFor('raw_tracepoint', pe)?.symbol).toBe('bpf_perf_event_output_proto_raw_tp');
+    expect(helperProtoFor('xdp', pe)?.symbol).toBe('bpf_xdp_event_output_proto');
+    expect(helperProtoFor('sched_cls', pe)?.symbol).toBe('bpf_skb_event_output_proto');
+    expect(helperProtoFor('cgroup_sock', pe)?.symbol).toBe('bpf_event_output_data_proto');
+    const gs = id('get_stack');
+    expect(helperProtoFor('kprobe', gs)?.symbol).toBe('bpf_get_stack_proto');
+    expect(helperProtoFor('kprobe', gs, { sleepable: true })?.symbol).toBe('bpf_get_stack_sleepable_proto');
+    expect(helperProtoFor('perf_event', gs)?.symbol).toBe('bpf_get_stack_proto_pe');
+  });
+
+  it('depends on the expected attach type where the kernel does', () => {
+    const bind = id('bind');
+    expect(helperProtoFor('cgroup_sock_addr', bind, { attachType: 'cgroup_inet4_connect' })?.symbol).toBe('bpf_bind_proto');
+    expect(helperProtoFor('cgroup_sock_addr', bind, { attachType: 'cgroup_inet4_bind' })).toBeUndefined();
+    expect(helperProtoFor('cgroup_sock_addr', bind)).toBeUndefined();
+    const ip = id('get_func_ip');
+    expect(helperProtoFor('kprobe', ip)?.symbol).toBe('bpf_get_func_ip_proto_kprobe');
+    expect(helperProtoFor('kprobe', ip, { attachType: 'trace_kprobe_multi' })?.symbol).toBe('bpf_get_func_ip_proto_kprobe_multi');
+    expect(helperProtoFor('kprobe', ip, { attachType: 'trace_uprobe_session' })?.symbol).toBe('bpf_get_func_ip_proto_uprobe_multi');
+  });
+
+  it('keeps the alternatives of choices it cannot model', () => {
+    const a = helperAvailability('lsm', id('setsockopt'), { attachType: 'lsm_cgroup' });
+    expect(a?.proto.symbol).toBe('bpf_sk_setsockopt_proto');
+    expect(a?.alternatives.map((p) => p?.symbol ?? null)).toEqual(['bpf_unlocked_sk_setsockopt_proto', null]);
+    expect(helperAvailability('lsm', id('setsockopt'), { attachType: 'lsm_mac' })).toBeUndefined();
+    expect(helperAvailability('xdp', id('xdp_adjust_head'))?.alternatives).toEqual([]);
+  });
+
+  it('answers nothing for unknown types, unspec and load-time types', () => {
+    expect(helperProtoFor('no_such_type', 1)).toBeUndefined();
+    expect(helperProtoFor('xdp', 0)).toBeUndefined();
+    expect(helperProtoFor('xdp', 999)).toBeUndefined();
+    expect(helperProtoFor('struct_ops', 1)).toBeUndefined();
+    expect(helperFuncProtoOf('struct_ops')).toBeNull();
+    expect(helperFuncProtoOf('xdp')).toBe('xdp_func_proto');
+    expect(helperFuncProtoOf(3)).toBe('tc_cls_act_func_proto');
+  });
+
+  it('every program type falling through to bpf_base_func_proto has the map helpers', () => {
+    for (const pt of ['socket_filter', 'kprobe', 'sched_cls', 'tracepoint', 'xdp', 'perf_event', 'cgroup_skb',
+      'raw_tracepoint', 'tracing', 'lsm', 'syscall', 'netfilter', 'sk_lookup', 'cgroup_sock_addr']) {
+      const ids = helpersAvailableTo(pt);
+      expect(ids, pt).toContain(1);
+      expect(ids, pt).toContain(2);
+      expect(ids, pt).toContain(3);
+      expect(helperProtoFor(pt, 1), pt).toBe(sym('bpf_map_lookup_elem_proto'));
+    }
   });
 });
