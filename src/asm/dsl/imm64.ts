@@ -15,15 +15,19 @@ import type { WritableRegister } from './registers.js';
 
 /**
  * Something that stands for a map: a `MapSpec`, a loaded map, or any object with a `name`. The DSL
- * needs only the name (the sizes, when present, give macros their defaults); it never touches fds.
+ * needs only the name (the key size, when present, gives `mapLookup` its default); it never touches
+ * fds. `name` is optional in the type so that a `MapSpec` fits as is; a reference to an object
+ * without a name is rejected when the instruction is built.
  */
 export interface MapRefLike {
   /** The map's name, as instructions reference it. */
-  readonly name: string;
-  /** Key size in bytes, when known (used by `mapLookup` as the default key size). */
-  readonly keySize?: number;
+  readonly name?: string | undefined;
+  /** Key size in bytes, when known. */
+  readonly keySize?: number | undefined;
   /** Value size in bytes, when known. */
-  readonly valueSize?: number;
+  readonly valueSize?: number | undefined;
+  /** A key codec, when known: its `size` is the key size. */
+  readonly key?: { readonly size: number } | undefined;
 }
 
 /** A map given by name or by an object that has one. */
@@ -44,10 +48,12 @@ export function mapName(op: string, map: unknown, source: SourceLocation | undef
     if (map.length === 0 || /\s/.test(map)) fail(op, `map name must be non-empty without whitespace, got ${show(map)}`, source);
     return { name: map };
   }
-  if (typeof map === 'object' && map !== null && typeof (map as MapRefLike).name === 'string') {
-    const name = mapName(op, (map as MapRefLike).name, source).name;
-    return { name, obj: map as MapRefLike };
+  if (typeof map === 'object' && map !== null && 'name' in map) {
+    const n = (map as MapRefLike).name;
+    if (typeof n !== 'string') fail(op, `map object must have a name, got name ${show(n)}`, source);
+    return { name: mapName(op, n, source).name, obj: map as MapRefLike };
   }
+  if (typeof map === 'object' && map !== null) fail(op, 'map object has no name (name the spec, or pass the name)', source);
   return fail(op, `map must be a name or an object with a name, got ${show(map)}`, source);
 }
 

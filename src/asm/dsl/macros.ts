@@ -28,7 +28,7 @@ export interface MapLookupOptions {
   readonly map: MapRef;
   /** The key: a register whose low `keySize` bytes are the key, or an immediate. */
   readonly key: Register | number;
-  /** Key size in bytes (1, 2, 4 or 8). Default: the map object's `keySize`, else 4. */
+  /** Key size in bytes (1, 2, 4 or 8). Default: the map object's `keySize` (or key codec size), else 4. */
   readonly keySize?: number;
   /** Where on the stack the key goes, relative to R10; a negative multiple of `keySize`. Default: `-keySize`. */
   readonly stackOffset?: number;
@@ -43,7 +43,7 @@ export function mapLookup(opts: MapLookupOptions): Instruction[] {
   const source = captureSource();
   const op = 'mapLookup';
   if (typeof opts !== 'object' || opts === null) fail(op, `options must be an object, got ${show(opts)}`, source);
-  const fromMap = typeof opts.map === 'object' && opts.map !== null ? opts.map.keySize : undefined;
+  const fromMap = typeof opts.map === 'object' && opts.map !== null ? opts.map.keySize ?? opts.map.key?.size : undefined;
   const keySize = opts.keySize ?? fromMap ?? 4;
   const size = KEY_SIZES[keySize];
   if (size === undefined) fail(op, `keySize must be 1, 2, 4 or 8 (larger keys: build them on the stack yourself), got ${show(keySize)}`, source);
