@@ -14,10 +14,10 @@ import { emit, fail, labelName, show, writable } from './operands.js';
 import type { WritableRegister } from './registers.js';
 
 /**
- * Something that stands for a map: a `MapSpec`, a loaded map, or any object with a `name`. The DSL
- * needs only the name (the key size, when present, gives `mapLookup` its default); it never touches
- * fds. `name` is optional in the type so that a `MapSpec` fits as is; a reference to an object
- * without a name is rejected when the instruction is built.
+ * Something that stands for a map: a `MapSpec`, a loaded map (which carries its resolved `spec`),
+ * or any object with a `name`. The DSL needs only the name (the key size, when present, gives
+ * `mapLookup` its default); it never touches fds. `name` is optional in the type so that a
+ * `MapSpec` fits as is; a reference to an object without a name is rejected when it is built.
  */
 export interface MapRefLike {
   /** The map's name, as instructions reference it. */
@@ -28,6 +28,13 @@ export interface MapRefLike {
   readonly valueSize?: number | undefined;
   /** A key codec, when known: its `size` is the key size. */
   readonly key?: { readonly size: number } | undefined;
+  /** A loaded map's spec: its `name` and `keySize` are used when the object has none of its own. */
+  readonly spec?: { readonly name?: string | undefined; readonly keySize?: number | undefined } | undefined;
+}
+
+/** The key size a map object tells, if any: `keySize`, the key codec's size, or its spec's. */
+export function refKeySize(map: MapRefLike): number | undefined {
+  return map.keySize ?? map.key?.size ?? map.spec?.keySize;
 }
 
 /** A map given by name or by an object that has one. */
@@ -48,12 +55,14 @@ export function mapName(op: string, map: unknown, source: SourceLocation | undef
     if (map.length === 0 || /\s/.test(map)) fail(op, `map name must be non-empty without whitespace, got ${show(map)}`, source);
     return { name: map };
   }
-  if (typeof map === 'object' && map !== null && 'name' in map) {
-    const n = (map as MapRefLike).name;
-    if (typeof n !== 'string') fail(op, `map object must have a name, got name ${show(n)}`, source);
-    return { name: mapName(op, n, source).name, obj: map as MapRefLike };
+  if (typeof map === 'object' && map !== null) {
+    const ref = map as MapRefLike;
+    const n = ref.name ?? ref.spec?.name;
+    if (typeof n !== 'string' || n === '') {
+      fail(op, `map object has no name (name the spec, or pass the name), got name ${show(n)}`, source);
+    }
+    return { name: mapName(op, n, source).name, obj: ref };
   }
-  if (typeof map === 'object' && map !== null) fail(op, 'map object has no name (name the spec, or pass the name)', source);
   return fail(op, `map must be a name or an object with a name, got ${show(map)}`, source);
 }
 

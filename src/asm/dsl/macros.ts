@@ -9,7 +9,7 @@ import type { SourceLocation } from '../../errors.js';
 import type { Instruction } from '../instruction.js';
 import { add64, mov64 } from './alu.js';
 import { call, exit } from './call.js';
-import { loadMap } from './imm64.js';
+import { loadMap, refKeySize } from './imm64.js';
 import type { MapRef } from './imm64.js';
 import { jeq64, jgt64, jne64 } from './jump.js';
 import { ldx, st, stx } from './memory.js';
@@ -43,7 +43,7 @@ export function mapLookup(opts: MapLookupOptions): Instruction[] {
   const source = captureSource();
   const op = 'mapLookup';
   if (typeof opts !== 'object' || opts === null) fail(op, `options must be an object, got ${show(opts)}`, source);
-  const fromMap = typeof opts.map === 'object' && opts.map !== null ? opts.map.keySize ?? opts.map.key?.size : undefined;
+  const fromMap = typeof opts.map === 'object' && opts.map !== null ? refKeySize(opts.map) : undefined;
   const keySize = opts.keySize ?? fromMap ?? 4;
   const size = KEY_SIZES[keySize];
   if (size === undefined) fail(op, `keySize must be 1, 2, 4 or 8 (larger keys: build them on the stack yourself), got ${show(keySize)}`, source);

@@ -55,8 +55,9 @@ describe('LD_IMM64 builders', () => {
     expect(bare(asm.loadMapValue(R2, 'globals', 16))).toEqual({ ...I(0x18, 2, 2, 0, 0), immHi: 16, map: 'globals' });
     expect(bare(asm.loadMapValue(R2, spec))).toEqual({ ...I(0x18, 2, 2, 0, 0), immHi: 0, map: 'counts' });
     expect(badInput(() => asm.loadMap(R1, '')).problem).toMatch(/loadMap: map name must be non-empty/);
-    expect(badInput(() => asm.loadMap(R1, { fd: 3 } as unknown as string)).problem).toBe('loadMap: map object has no name (name the spec, or pass the name)');
-    expect(badInput(() => asm.loadMap(R1, { name: undefined })).problem).toBe('loadMap: map object must have a name, got name undefined');
+    expect(badInput(() => asm.loadMap(R1, { fd: 3 } as unknown as string)).problem).toBe('loadMap: map object has no name (name the spec, or pass the name), got name undefined');
+    expect(badInput(() => asm.loadMap(R1, { name: '' })).problem).toMatch(/has no name .*got name ""/);
+    expect(bare(asm.loadMap(R1, { spec: { name: 'loaded', keySize: 4 } }))).toEqual({ ...I(0x18, 1, 1, 0, 0), immHi: 0, map: 'loaded' });
     expect(badInput(() => asm.loadMap(R1, 7 as unknown as string)).problem).toBe('loadMap: map must be a name or an object with a name, got 7');
     expect(badInput(() => asm.loadMapValue(R1, 'g', -1)).problem).toMatch(/value offset must be an integer 0..2147483647, got -1/);
   });

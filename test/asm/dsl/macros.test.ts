@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { asm, R0, R1, R2, R3, R4, R6, R7 } from '../../../src/asm/dsl/index.js';
 import type { Instruction } from '../../../src/asm/instruction.js';
+import { u32, u64 } from '../../../src/maps/codec.js';
+import type { MapSpec } from '../../../src/maps/spec.js';
 import { I, badInput, bare } from './util.js';
 
 const bareAll = (insns: Instruction[]) => insns.map(bare);
@@ -29,6 +31,14 @@ describe('macros', () => {
     expect(bare(asm.mapLookup({ map: spec, key: R6, keySize: 2 })[0]!)).toEqual(I(0x6b, 10, 6, -2, 0));
     const { maps } = asm.program([asm.mapLookup({ map: spec, key: 1 }), asm.exit()]);
     expect(maps.pids).toBe(spec);
+  });
+
+  it('a MapSpec is accepted as is; its key codec gives the key size', () => {
+    const spec: MapSpec = { type: 'hash', name: 'by_pid', key: u64, value: u32, maxEntries: 64 };
+    const seq = asm.mapLookup({ map: spec, key: R6 });
+    expect(bare(seq[0]!)).toEqual(I(0x7b, 10, 6, -8, 0));
+    expect(bare(seq[3]!)).toEqual(mapRef(1, 'by_pid'));
+    expect(asm.program([seq, asm.exit()]).maps).toEqual({ by_pid: spec });
   });
 
   it('mapLookup rejects bad key sizes and stack offsets', () => {

@@ -1,0 +1,98 @@
+/**
+ * `npm start`: a short tour of ts-ebpf. Builds two programs with the typed DSL (a socket filter
+ * that counts packets in a map, and an XDP program using the packet-bounds macro), assembles them
+ * (labels resolved, map references collected) and prints their disassembly, then shows what a
+ * mistake looks like. Loading and attaching come with the loader.
+ * @module
+ */
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { asm, R0, R1, R2, R3, R6 } from '../src/asm/dsl/index.js';
+import type { Assembled } from '../src/asm/dsl/index.js';
+import type { Instruction } from '../src/asm/instruction.js';
+import { slotOffsets } from '../src/asm/instruction.js';
+import { describeOpcode } from '../src/asm/validate.js';
+import { formatSource, isBadInputError } from '../src/errors.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+// The map the socket filter counts in: anything with a name (a MapSpec fits).
+const counts = { name: 'counts', type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 };
+
+/** Socket filter: counts every packet in `counts[0]` and lets it through whole. */
+const socketFilter: Assembled = asm.program([
+  asm.mov64(R6, R1), // keep the skb: R1-R5 are clobbered by calls
+  asm.mapLookup({ map: counts, key: 0 }), // r0 = &counts[0] or NULL
+  asm.ifNull(R0, 'out'),
+  asm.mov64(R1, 1),
+  asm.atomicAdd64(R0, 0, R1), // lock *(u64 *)(r0 + 0) += r1
+  asm.label('out'),
+  asm.ldx('u32', R0, R6, 0), // r0 = skb->len: keep the whole packet
+  asm.exit(),
+]);
+
+const XDP_PASS = 2;
+const XDP_DROP = 1;
+const ETH_P_IPV6_BE = 0xdd86; // htons(0x86dd) as the little-endian u16 load sees it
+
+/** XDP: drops IPv6 frames, counting them in `ipv6_drops[0]`; passes everything else. */
+const xdp: Assembled = asm.program([
+  asm.packetBounds({ ctx: 'xdp', length: 14, orElse: 'pass' }), // r2 = data, r3 = data_end
+  asm.ldx('u16', R1, R2, 12), // ethertype
+  asm.jne64(R1, ETH_P_IPV6_BE, 'pass'),
+  asm.mapLookup({ map: 'ipv6_drops', key: 0 }),
+  asm.ifNull(R0, 'drop'),
+  asm.mov64(R1, 1),
+  asm.atomicAdd64(R0, 0, R1),
+  asm.label('drop'),
+  asm.ret(XDP_DROP),
+  asm.label('pass'),
+  asm.ret(XDP_PASS),
+]);
+
+type Disassemble = (insns: readonly Instruction[]) => string | string[];
+
+/** `disassemble` from src/asm/text once it exists; until then a raw-field listing. */
+async function loadDisassembler(): Promise<Disassemble | undefined> {
+  const candidate = path.resolve(here, '../src/asm/text/index.ts');
+  try {
+    const mod = (await import(pathToFileURL(candidate).href)) as { disassemble?: Disassemble };
+    return typeof mod.disassemble === 'function' ? mod.disassemble : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function rawListing(insns: readonly Instruction[]): string {
+  const slots = slotOffsets(insns);
+  return insns.map((insn, i) => {
+    const label = insn.symbol ? `${insn.symbol}:\n` : '';
+    const fields = `code=0x${insn.code.toString(16).padStart(2, '0')} dst=${insn.dst} src=${insn.src} off=${insn.off} imm=${insn.imm}` +
+      (insn.immHi !== undefined ? ` immHi=${insn.immHi}` : '');
+    const sym = [insn.target && `-> ${insn.target}`, insn.map && `map ${insn.map}`, insn.kfunc && `kfunc ${insn.kfunc}`]
+      .filter(Boolean).join(' ');
+    const at = insn.source ? `  ; ${path.relative(process.cwd(), insn.source.file)}:${insn.source.line}` : '';
+    return `${label}${String(slots[i]).padStart(4)}: ${describeOpcode(insn).padEnd(28)} ${fields}${sym ? `  ${sym}` : ''}${at}`;
+  }).join('\n');
+}
+
+const disassemble = await loadDisassembler();
+for (const [title, prog] of [['socket filter', socketFilter], ['xdp', xdp]] as const) {
+  const total = slotOffsets(prog.instructions).at(-1);
+  console.log(`\n== ${title}: ${prog.instructions.length} instructions, ${total} slots, maps: ${prog.mapNames.join(', ')}`);
+  if (disassemble) {
+    const out = disassemble(prog.instructions);
+    console.log(Array.isArray(out) ? out.join('\n') : out);
+  } else {
+    console.log(rawListing(prog.instructions));
+  }
+}
+
+// Mistakes are caught where they are written, with the line that wrote them.
+console.log('\n== a mistake');
+try {
+  asm.program([asm.call('map_lookup'), asm.exit()]);
+} catch (e) {
+  if (!isBadInputError(e)) throw e;
+  console.log(`${e.name}: ${e.problem}\n  at ${formatSource(e.source && { ...e.source, file: path.relative(process.cwd(), e.source.file) })}`);
+}
