@@ -50,6 +50,17 @@ const consts = new Map<string, number>();
 for (const h of helpers) consts.set(`BPF_FUNC_${h.name}`, h.id);
 for (const [n, v] of [...progTypes, ...parseEnum(uapi, 'bpf_map_type'), ...attachTypes]) consts.set(n, v);
 
+// Kernel lockdown: reasons and levels (include/linux/security.h), and the level the config forces.
+const lockdownEnum = parseEnum(must('include/linux/security.h'), 'lockdown_reason');
+for (const [n, v] of lockdownEnum) consts.set(n, v);
+const lockdownLevels: Array<[string, number]> = [
+  ['integrity', consts.get('LOCKDOWN_INTEGRITY_MAX')!], ['confidentiality', consts.get('LOCKDOWN_CONFIDENTIALITY_MAX')!],
+];
+const forcedLockdown = cfg === 'all' ? 'none'
+  : cfg.get('LOCK_DOWN_KERNEL_FORCE_CONFIDENTIALITY') === 'y' ? 'confidentiality'
+    : cfg.get('LOCK_DOWN_KERNEL_FORCE_INTEGRITY') === 'y' ? 'integrity' : 'none';
+const lockdownGates = new Map<string, string>();
+
 // Protos (all, whatever the config) and the functions that choose them (as configured).
 const DIRS = ['kernel', 'net', 'drivers/media/rc', 'security', 'fs'];
 const files = tree.grep('bpf_func_proto', DIRS);
@@ -93,7 +104,8 @@ for (const [name, value] of progTypes) {
   const pt = name.replace(/^BPF_PROG_TYPE_/, '').toLowerCase();
   const fn = progFuncProto.get(pt);
   if (!fn) continue;
-  rules.set(pt, rulesFor(fns, consts, new Set(protos.keys()), fn, value, pt, helperNames, attachTypes.length, unmodelled));
+  rules.set(pt, rulesFor(fns, consts, new Set(protos.keys()), fn, value, pt, helperNames, attachTypes.length, unmodelled,
+    lockdownLevels, lockdownGates));
 }
 
 // Which helper each proto implements: every rule that returns it (a proto serves one id).
@@ -117,7 +129,7 @@ for (const [name, sym] of staticCases) {
 
 writeFileSync(out, emitTable({
   helperNames, protos: [...protos.values()], protoHelper, rules, progFuncProto, unmodelled,
-  config: configFile ? path.basename(configFile) : 'all options enabled',
+  config: configFile ? path.basename(configFile) : 'all options enabled', lockdownGates, forcedLockdown,
 }));
 console.log(`${out}: ${helpers.length} helpers, ${protos.size} protos, ${rules.size} program types, ` +
   `${unmodelled.length} cases not modelled exactly`);

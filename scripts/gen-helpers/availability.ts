@@ -35,19 +35,29 @@ function key(outcomes: readonly Outcome[]): string {
 export function rulesFor(
   fns: ReadonlyMap<string, CFunction>, consts: Constants, protoSymbols: ReadonlySet<string>,
   getFuncProto: string, progType: number, progTypeName: string, helperNames: readonly string[],
-  attachCount: number, unmodelled: Unmodelled[],
+  attachCount: number, unmodelled: Unmodelled[], lockdownLevels: readonly [string, number][],
+  lockdownGates: Map<string, string>,
 ): Rule[] {
   const interp = new Interpreter(fns, consts, protoSymbols);
   const rules: Rule[] = [];
   for (let id = 1; id < helperNames.length; id++) {
     // Evaluate once; widen to every attach type / sleepability only if the code looked at them.
-    const first = interp.evaluate(getFuncProto, id, { type: progType, attachType: 0, sleepable: false });
+    const first = interp.evaluate(getFuncProto, id, { type: progType, attachType: 0, sleepable: false, lockdown: 0 });
+    if (first.readLockdown) {
+      // Which lockdown level first takes each proto away (the rules themselves assume none).
+      for (const [level, value] of lockdownLevels) {
+        const ev = interp.evaluate(getFuncProto, id, { type: progType, attachType: 0, sleepable: false, lockdown: value });
+        for (const o of first.outcomes) {
+          if (o && !ev.outcomes.includes(o) && !lockdownGates.has(o)) lockdownGates.set(o, level);
+        }
+      }
+    }
     const attaches = first.readAttach ? [...Array(attachCount).keys()] : [0];
     const sleeps = first.readSleepable ? [false, true] : [false];
     const cells: Array<{ attach: number; sleepable: boolean; outcomes: readonly Outcome[] }> = [];
     for (const attach of attaches) {
       for (const sleepable of sleeps) {
-        const ctx: ProgContext = { type: progType, attachType: attach, sleepable };
+        const ctx: ProgContext = { type: progType, attachType: attach, sleepable, lockdown: 0 };
         const ev = attach === 0 && !sleepable ? first : interp.evaluate(getFuncProto, id, ctx);
         cells.push({ attach, sleepable, outcomes: ev.outcomes });
         if (ev.outcomes.length > 1 || ev.outcomes.some((o) => o?.startsWith('?'))) {

@@ -14,6 +14,8 @@ export interface TableData {
   readonly progFuncProto: ReadonlyMap<string, string | null>;
   readonly unmodelled: readonly Unmodelled[];
   readonly config: string;
+  readonly lockdownGates: ReadonlyMap<string, string>;
+  readonly forcedLockdown: string;
 }
 
 const q = (s: string | null): string => (s === null ? 'null' : `'${s}'`);
@@ -69,6 +71,15 @@ export function emitTable(d: TableData): string {
     'export const PROG_TYPE_FUNC_PROTO: Readonly<Record<string, string | null>> = {',
   );
   for (const [p, f] of d.progFuncProto) L.push(`  ${p}: ${q(f)},`);
+  L.push('};', '');
+  L.push(
+    '/** The kernel lockdown level the generating configuration forces (CONFIG_LOCK_DOWN_KERNEL_FORCE_*). */',
+    `export const CONFIG_LOCKDOWN: 'none' | 'integrity' | 'confidentiality' = '${d.forcedLockdown}';`,
+    '',
+    '/** Protos that `get_func_proto` withholds from the given lockdown level up (`security_locked_down()`). */',
+    "export const LOCKDOWN_GATED: Readonly<Record<string, 'integrity' | 'confidentiality'>> = {",
+  );
+  for (const [s, l] of [...d.lockdownGates].sort()) L.push(`  ${s}: '${l}',`);
   L.push('};', '');
   L.push(
     '/** Rules per program type name, first match wins; helpers without a matching rule are not available. */',

@@ -11,6 +11,8 @@ export interface ProgContext {
   readonly type: number;
   readonly attachType: number;
   readonly sleepable: boolean;
+  /** Kernel lockdown level as an `enum lockdown_reason` value (0: none, LOCKDOWN_INTEGRITY_MAX, ...). */
+  readonly lockdown: number;
 }
 
 /** Uapi constants by C name (BPF_FUNC_*, BPF_PROG_TYPE_*, attach types, ...). */
@@ -27,6 +29,8 @@ export interface Evaluation {
   readonly readAttach: boolean;
   /** Whether `prog->sleepable` was read. */
   readonly readSleepable: boolean;
+  /** Whether `security_locked_down()` was called. */
+  readonly readLockdown: boolean;
   /** The unknowns decided on some path (for the not-modelled list). */
   readonly unknowns: readonly string[];
 }
@@ -44,7 +48,7 @@ const UNKNOWN = (why: string): Value => ({ t: 'unknown', why });
 /** Calls that model root on an unlocked-down kernel. */
 const ROOT_CALLS: Record<string, number> = {
   bpf_token_capable: 1, capable: 1, perfmon_capable: 1, bpf_capable: 1, ns_capable: 1,
-  security_locked_down: 0, has_capability: 1,
+  has_capability: 1,
 };
 
 class Return { constructor(readonly v: Value) {} }
@@ -56,6 +60,7 @@ export class Interpreter {
   private pos = 0;
   private readAttach = false;
   private readSleepable = false;
+  private readLockdown = false;
   private unknownsSeen = new Set<string>();
   private ctx!: ProgContext;
 
@@ -67,6 +72,7 @@ export class Interpreter {
     this.ctx = ctx;
     this.readAttach = false;
     this.readSleepable = false;
+    this.readLockdown = false;
     this.unknownsSeen = new Set();
     const outcomes = new Set<Outcome>();
     // Depth-first over decision vectors: each run fixes a prefix and takes `true` beyond it; the
@@ -83,7 +89,7 @@ export class Interpreter {
         pending.push([...this.decisions.slice(0, i), false]);
       }
     }
-    return { outcomes: [...outcomes], readAttach: this.readAttach, readSleepable: this.readSleepable, unknowns: [...this.unknownsSeen] };
+    return { outcomes: [...outcomes], readAttach: this.readAttach, readSleepable: this.readSleepable, readLockdown: this.readLockdown, unknowns: [...this.unknownsSeen] };
   }
 
   private decide(why: string): boolean {
@@ -97,6 +103,13 @@ export class Interpreter {
   private call(name: string, args: Value[]): Value {
     const f = this.fns.get(name);
     if (name in ROOT_CALLS) return NUM(ROOT_CALLS[name]!);
+    if (name === 'security_locked_down') {
+      // lockdown_is_locked_down(): -EPERM when the level is at or above the reason.
+      this.readLockdown = true;
+      const what = args[0];
+      if (what?.t !== 'num') return UNKNOWN('security_locked_down(?)');
+      return NUM(this.ctx.lockdown >= what.v ? -1 : 0);
+    }
     if (!f) return UNKNOWN(`${name}()`);
     const env = new Map<string, Value>();
     f.params.forEach((p, i) => env.set(p, args[i] ?? UNKNOWN(p)));

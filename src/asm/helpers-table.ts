@@ -397,6 +397,18 @@ export const PROG_TYPE_FUNC_PROTO: Readonly<Record<string, string | null>> = {
   netfilter: 'bpf_nf_func_proto',
 };
 
+/** The kernel lockdown level the generating configuration forces (CONFIG_LOCK_DOWN_KERNEL_FORCE_*). */
+export const CONFIG_LOCKDOWN: 'none' | 'integrity' | 'confidentiality' = 'integrity';
+
+/** Protos that `get_func_proto` withholds from the given lockdown level up (`security_locked_down()`). */
+export const LOCKDOWN_GATED: Readonly<Record<string, 'integrity' | 'confidentiality'>> = {
+  bpf_probe_read_compat_proto: 'confidentiality',
+  bpf_probe_read_compat_str_proto: 'confidentiality',
+  bpf_probe_read_kernel_proto: 'confidentiality',
+  bpf_probe_read_kernel_str_proto: 'confidentiality',
+  bpf_probe_write_user_proto: 'integrity',
+};
+
 /** Rules per program type name, first match wins; helpers without a matching rule are not available. */
 export const PROG_TYPE_HELPER_RULES: Readonly<Record<string, readonly HelperRuleTuple[]>> = {
   socket_filter: [

@@ -9,7 +9,9 @@
  * take the kernel's most likely proto; {@link helperAvailability} exposes the alternatives.
  * @module
  */
-import { HELPER_NAMES, HELPER_PROTOS, PROG_TYPE_FUNC_PROTO, PROG_TYPE_HELPER_RULES } from './helpers-table.js';
+import {
+  CONFIG_LOCKDOWN, HELPER_NAMES, HELPER_PROTOS, LOCKDOWN_GATED, PROG_TYPE_FUNC_PROTO, PROG_TYPE_HELPER_RULES,
+} from './helpers-table.js';
 import type { HelperRuleTuple } from './helpers-table.js';
 import type { Helper, HelperProto } from './helper-types.js';
 import { programTypes } from './prog-types.js';
@@ -74,13 +76,40 @@ export const helperProtos: readonly HelperProto[] = [...protoBySymbol.values()];
 /** What, beyond its type, decides which protos a program gets. */
 export interface HelperProgramContext {
   /**
-   * `expected_attach_type` of the program (number or name such as `cgroup_inet4_connect`); when
-   * absent, the choice that holds for most attach types applies.
+   * `expected_attach_type` of the program (number or name such as `cgroup_inet4_connect`);
+   * absent means 0, as in a `BPF_PROG_LOAD` that does not set it (with the kernel's load-time
+   * defaults for cgroup_sock and sk_reuseport applied). An unknown name makes every helper unavailable.
    */
   readonly attachType?: number | string;
   /** Whether the program is loaded sleepable (`BPF_F_SLEEPABLE`); default false. */
   readonly sleepable?: boolean;
+  /**
+   * The kernel's lockdown level (`/sys/kernel/security/lockdown`); default {@link HELPER_TABLE_LOCKDOWN},
+   * the level the configuration the table was generated with forces. `integrity` takes
+   * `probe_write_user` away, `confidentiality` also the kernel-reading probes.
+   */
+  readonly lockdown?: LockdownLevel;
 }
+
+/** Kernel lockdown levels, weakest first. */
+export type LockdownLevel = 'none' | 'integrity' | 'confidentiality';
+
+/**
+ * The lockdown level forced by the kernel configuration the table was generated from
+ * (Linux 6.18 with this project's test machine's config: CONFIG_LOCK_DOWN_KERNEL_FORCE_INTEGRITY).
+ */
+export const HELPER_TABLE_LOCKDOWN: LockdownLevel = CONFIG_LOCKDOWN;
+
+const LOCKDOWN_RANK: Record<LockdownLevel, number> = { none: 0, integrity: 1, confidentiality: 2 };
+
+/**
+ * bpf_prog_load_fixup_attach_type(): these types load with attach type 0 as if they had said
+ * this one (kernel/bpf/syscall.c).
+ */
+const DEFAULT_ATTACH: ReadonlyMap<number, number> = new Map([
+  [programTypes.number('cgroup_sock')!, attachTypes.number('cgroup_inet_sock_create')!],
+  [programTypes.number('sk_reuseport')!, attachTypes.number('sk_reuseport_select')!],
+]);
 
 /** The kernel's choice of proto for a helper in a program, with the alternatives not modelled. */
 export interface HelperAvailability {
@@ -99,18 +128,22 @@ function findRule(progType: number | string, helperId: number, ctx: HelperProgra
   const rules = rulesByType.get(pt)?.get(helperId);
   if (!rules) return undefined;
   const sleepable = ctx.sleepable ?? false;
-  const attach = ctx.attachType === undefined ? undefined : attachTypes.number(ctx.attachType);
+  let attach = ctx.attachType === undefined ? 0 : attachTypes.number(ctx.attachType);
+  if (attach === undefined) return undefined;
+  if (attach === 0 && DEFAULT_ATTACH.has(pt)) attach = DEFAULT_ATTACH.get(pt)!;
   for (const r of rules) {
     if (r[3] !== null && r[3] !== sleepable) continue;
-    if (r[2] !== null && (attach === undefined || !r[2].includes(attach))) continue;
+    if (r[2] !== null && !r[2].includes(attach)) continue;
+    const gate = r[1] === null ? undefined : LOCKDOWN_GATED[r[1]];
+    if (gate && LOCKDOWN_RANK[ctx.lockdown ?? CONFIG_LOCKDOWN] >= LOCKDOWN_RANK[gate]) return undefined;
     return r;
   }
   return undefined;
 }
 
 /**
- * The proto a program type's `get_func_proto` returns for a helper id (as root, not locked
- * down), or undefined when the helper is not available to that program. The program type is a
+ * The proto a program type's `get_func_proto` returns for a helper id (as root, at the
+ * context's lockdown level), or undefined when the helper is not available to that program. The program type is a
  * number or a name (`xdp`, `BPF_PROG_TYPE_XDP`). `struct_ops` and `ext` programs take their
  * helper set from their target at load time, so they get undefined here.
  */

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   helperById, helperByName, helperNames, HELPER_COUNT, helperProtoFor, helperAvailability, helperProtoBySymbol,
-  helperProtos, helpersAvailableTo, helperFuncProtoOf,
+  helperProtos, helpersAvailableTo, helperFuncProtoOf, HELPER_TABLE_LOCKDOWN,
 } from '../../src/asm/helpers.js';
 import type { HelperProto } from '../../src/asm/helpers.js';
 import { ProgramType, programTypeNumber, programTypeName } from '../../src/asm/prog-types.js';
@@ -181,9 +181,36 @@ describe('helper availability per program type (root)', () => {
     expect(helperProtoFor('kprobe', id('probe_read_kernel'))?.symbol).toBe('bpf_probe_read_kernel_proto');
     expect(helperProtoFor('socket_filter', id('probe_read_kernel'))?.symbol).toBe('bpf_probe_read_kernel_proto');
     // probe_write_user needs CAP_SYS_ADMIN and bpf_tracing_func_proto: tracing types only.
-    expect(helperProtoFor('kprobe', id('probe_write_user'))?.symbol).toBe('bpf_probe_write_user_proto');
-    expect(helperProtoFor('socket_filter', id('probe_write_user'))).toBeUndefined();
-    expect(helperProtoFor('xdp', id('probe_write_user'))).toBeUndefined();
+    const none = { lockdown: 'none' } as const;
+    expect(helperProtoFor('kprobe', id('probe_write_user'), none)?.symbol).toBe('bpf_probe_write_user_proto');
+    expect(helperProtoFor('socket_filter', id('probe_write_user'), none)).toBeUndefined();
+    expect(helperProtoFor('xdp', id('probe_write_user'), none)).toBeUndefined();
+  });
+
+  it('follows kernel lockdown: integrity takes probe_write_user, confidentiality the kernel reads', () => {
+    const pwu = id('probe_write_user');
+    const prk = id('probe_read_kernel');
+    expect(HELPER_TABLE_LOCKDOWN).toBe('integrity');
+    expect(helperProtoFor('kprobe', pwu)).toBeUndefined();
+    expect(helperProtoFor('kprobe', pwu, { lockdown: 'integrity' })).toBeUndefined();
+    expect(helperProtoFor('kprobe', prk, { lockdown: 'integrity' })?.symbol).toBe('bpf_probe_read_kernel_proto');
+    expect(helperProtoFor('kprobe', prk, { lockdown: 'confidentiality' })).toBeUndefined();
+    expect(helperProtoFor('kprobe', id('probe_read'), { lockdown: 'confidentiality' })).toBeUndefined();
+    expect(helperProtoFor('kprobe', id('probe_read_user'), { lockdown: 'confidentiality' })?.symbol).toBe('bpf_probe_read_user_proto');
+  });
+
+  it('applies the load-time default attach type of cgroup_sock and sk_reuseport', () => {
+    // bpf_prog_load_fixup_attach_type: attach type 0 means inet_sock_create for cgroup_sock.
+    const gr = id('get_retval');
+    expect(helperProtoFor('cgroup_sock', gr)?.symbol).toBe('bpf_get_retval_proto');
+    expect(helperProtoFor('cgroup_sock', gr, { attachType: 0 })?.symbol).toBe('bpf_get_retval_proto');
+    expect(helperProtoFor('cgroup_sock', gr, { attachType: 'cgroup_inet_sock_release' })?.symbol).toBe('bpf_get_retval_proto');
+    // cgroup_skb has no such default: 0 is cgroup_inet_ingress, where get_retval is withheld.
+    expect(helperProtoFor('cgroup_skb', gr)).toBeUndefined();
+    expect(helperProtoFor('cgroup_skb', gr, { attachType: 'cgroup_inet_egress' })).toBeUndefined();
+    expect(helperProtoFor('cgroup_sock_addr', gr, { attachType: 'cgroup_inet4_connect' })?.symbol).toBe('bpf_get_retval_proto');
+    expect(helperProtoFor('cgroup_sock_addr', gr, { attachType: 'cgroup_inet4_getpeername' })).toBeUndefined();
+    expect(helperProtoFor('xdp', id('xdp_adjust_head'), { attachType: 'no_such_attach' })).toBeUndefined();
   });
 
   it('tracepoint has get_current_pid_tgid and the tp variants of the ctx helpers', () => {
