@@ -67,7 +67,11 @@ const BY_COMMAND: Record<string, Partial<Record<number, string>>> = {
     [Errno.EINVAL]: 'this map type (e.g. array) does not support deleting elements',
     [Errno.EPERM]: 'the map is frozen or read-only for user space',
   },
-  BPF_MAP_FREEZE: { [Errno.EBUSY]: 'the map is already frozen or has writable memory mappings' },
+  BPF_MAP_FREEZE: {
+    [Errno.EBUSY]: 'the map has writable memory mappings (or a freeze raced with another)',
+    [Errno.EPERM]: 'the map is already frozen, or this fd is read-only',
+    [Errno.ENOTSUPP]: 'struct_ops maps and maps with special fields (spin locks, timers, kptrs) cannot be frozen',
+  },
   BPF_MAP_LOOKUP_AND_DELETE_ELEM: { [Errno.ENOENT]: 'the queue or stack is empty' },
   BPF_OBJ_PIN: {
     [Errno.EEXIST]: 'a file already exists at the pin path',
