@@ -21,7 +21,8 @@ import { nativeAlloc } from './ffi.js';
 import { Fd } from './fd.js';
 import { BpfCmd, bpfTry } from './syscall.js';
 import { createMapForProgram, isMapObject } from './prog-maps.js';
-import type { MapObject, MapSpecLike } from './prog-maps.js';
+import type { MapObject } from './prog-maps.js';
+import type { MapSpec } from '../maps/spec.js';
 import { progTypeNumber, attachTypeNumber } from './prog-names.js';
 
 /** What {@link loadProgram} takes. A `ProgramSpec` (name, type, license, instructions, maps) fits. */
@@ -36,7 +37,7 @@ export interface LoadProgramOptions {
    * The maps the instructions name (LD_IMM64 `map`), by name: a map object (used as it is; the
    * caller keeps owning it) or a spec (created for this program and closed with it).
    */
-  readonly maps?: Readonly<Record<string, MapObject | MapSpecLike>>;
+  readonly maps?: Readonly<Record<string, MapObject | MapSpec>>;
   /** The attach type the program is verified for (a number or a name such as `xdp`). */
   readonly expectedAttachType?: number | string;
   /** The program's name in the kernel (at most 15 bytes are kept). */

@@ -3,9 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mountRaw, nativeAlloc } from '../../src/loader/ffi.js';
-import { Fd } from '../../src/loader/fd.js';
-import { BpfCmd, bpfSyscall } from '../../src/loader/syscall.js';
+import { mountRaw } from '../../src/loader/ffi.js';
 import type { Instruction } from '../../src/asm/instruction.js';
 import { kernelTestContext } from './privileged.js';
 
@@ -34,34 +32,6 @@ export function fdCount(): number {
   return readdirSync('/proc/self/fd').length;
 }
 
-/** A prog_array map with `n` slots, made with a raw MAP_CREATE so these tests need only the loader. */
-export function createProgArray(n: number): Fd {
-  const attr = new Uint8Array(72);
-  const dv = new DataView(attr.buffer);
-  dv.setUint32(0, 3, true); // BPF_MAP_TYPE_PROG_ARRAY
-  dv.setUint32(4, 4, true);
-  dv.setUint32(8, 4, true);
-  dv.setUint32(12, n, true);
-  return new Fd(bpfSyscall(BpfCmd.BPF_MAP_CREATE, attr));
-}
-
-/** Stores a program fd in a prog_array slot (BPF_MAP_UPDATE_ELEM). */
-export function setProgArraySlot(mapFd: number, slot: number, progFd: number): void {
-  const kv = nativeAlloc(8);
-  try {
-    kv.bytes.writeUInt32LE(slot, 0);
-    kv.bytes.writeUInt32LE(progFd, 4);
-    const attr = new Uint8Array(32);
-    const dv = new DataView(attr.buffer);
-    dv.setUint32(0, mapFd, true);
-    dv.setBigUint64(8, kv.address, true);
-    dv.setBigUint64(16, kv.address + 4n, true);
-    bpfSyscall(BpfCmd.BPF_MAP_UPDATE_ELEM, attr);
-  } finally {
-    kv.free();
-  }
-}
-
 /**
  * A BPF filesystem to pin into: a fresh directory under /sys/fs/bpf when that is mounted, else a
  * bpffs mounted on a temp dir for the test (unmounted on dispose).
@@ -87,30 +57,3 @@ export function bpffs(): { dir: string } & Disposable {
   };
 }
 
-/** An array map, made with a raw MAP_CREATE so these tests need only the loader. */
-export function createArrayMap(keySize: number, valueSize: number, maxEntries: number): Fd {
-  const attr = new Uint8Array(72);
-  const dv = new DataView(attr.buffer);
-  dv.setUint32(0, 2, true); // BPF_MAP_TYPE_ARRAY
-  dv.setUint32(4, keySize, true);
-  dv.setUint32(8, valueSize, true);
-  dv.setUint32(12, maxEntries, true);
-  return new Fd(bpfSyscall(BpfCmd.BPF_MAP_CREATE, attr));
-}
-
-/** Reads the u64 value at a u32 key (BPF_MAP_LOOKUP_ELEM). */
-export function lookupU64(mapFd: number, key: number): bigint {
-  const kv = nativeAlloc(16);
-  try {
-    kv.bytes.writeUInt32LE(key, 0);
-    const attr = new Uint8Array(32);
-    const dv = new DataView(attr.buffer);
-    dv.setUint32(0, mapFd, true);
-    dv.setBigUint64(8, kv.address, true);
-    dv.setBigUint64(16, kv.address + 8n, true);
-    bpfSyscall(BpfCmd.BPF_MAP_LOOKUP_ELEM, attr);
-    return kv.bytes.readBigUInt64LE(8);
-  } finally {
-    kv.free();
-  }
-}

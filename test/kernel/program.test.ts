@@ -6,7 +6,9 @@ import { loadProgram, loadPinnedProgram } from '../../src/loader/program.js';
 import { isBadInputError, isVerifierError } from '../../src/errors.js';
 import type { VerifierError } from '../../src/errors.js';
 import { canUseBpf, skipReason } from './program-helpers.js';
-import { I, MOV64_IMM, EXIT, ldxw, fdCount, createProgArray, setProgArraySlot, bpffs } from './program-helpers.js';
+import { I, MOV64_IMM, EXIT, ldxw, fdCount, bpffs } from './program-helpers.js';
+import { createMap } from '../../src/maps/create.js';
+import { u32 } from '../../src/maps/codec.js';
 
 const here = (line: number) => ({ file: 'test/kernel/program.test.ts', line, column: 1 });
 
@@ -213,10 +215,10 @@ describe.skipIf(!canUseBpf)(`tail calls and pins${skipReason}`, () => {
       MOV64_IMM(0, 1), // reached only when the slot is empty
       EXIT,
     ];
-    using jumps = createProgArray(1);
+    using jumps = createMap({ type: 'prog_array', key: u32, valueSize: 4, maxEntries: 1 });
     using p = loadProgram({ type: 'socket_filter', instructions: dispatcher, maps: { jumps } });
     expect(p.testRun({ data: new Uint8Array(64) }).retval).toBe(1);
-    setProgArraySlot(jumps.fd, 0, callee.fd);
+    jumps.update(0, callee);
     expect(p.testRun({ data: new Uint8Array(64) }).retval).toBe(77);
     // The user's map object is not the program's: it stays open after the program closes.
     p.close();
