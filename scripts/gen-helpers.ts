@@ -15,6 +15,7 @@ import { preprocess, readConfig } from './gen-helpers/preproc.js';
 import { parseFunctions } from './gen-helpers/cparse.js';
 import type { CFunction } from './gen-helpers/cparse.js';
 import { rulesFor } from './gen-helpers/availability.js';
+import { Interpreter } from './gen-helpers/interp.js';
 import type { Rule, Unmodelled } from './gen-helpers/availability.js';
 import { emitTable } from './gen-helpers/emit.js';
 import type { HelperProto } from '../src/asm/helper-types.js';
@@ -64,7 +65,7 @@ const lockdownGates = new Map<string, string>();
 // Protos (all, whatever the config) and the functions that choose them (as configured).
 const DIRS = ['kernel', 'net', 'drivers/media/rc', 'security', 'fs'];
 const files = tree.grep('bpf_func_proto', DIRS);
-const EXTRA = ['include/linux/bpf_verifier.h', 'include/linux/bpf.h', 'kernel/bpf/trampoline.c'];
+const EXTRA = ['include/linux/bpf_verifier.h', 'include/linux/bpf.h', 'kernel/bpf/trampoline.c', 'kernel/bpf/verifier.c'];
 const protos = new Map<string, HelperProto>();
 const fns = new Map<string, CFunction>();
 const opsFunc = new Map<string, string>();
@@ -108,6 +109,26 @@ for (const [name, value] of progTypes) {
     lockdownLevels, lockdownGates));
 }
 
+// Per-helper predicates of the verifier (verifier.c) and of filter.c, evaluated for every id.
+const TRAITS: Array<[string, string]> = [
+  ['changesPktData', 'bpf_helper_changes_pkt_data'], ['acquire', 'is_acquire_function'],
+  ['ptrCast', 'is_ptr_cast_function'], ['dynptrRef', 'is_dynptr_ref_function'],
+  ['syncCallback', 'is_sync_callback_calling_function'], ['asyncCallback', 'is_async_callback_calling_function'],
+  ['storageGet', 'is_storage_get_function'],
+];
+const traits = new Map<string, number[]>();
+const pred = new Interpreter(fns, consts, new Set(protos.keys()));
+for (const [trait, fn] of TRAITS) {
+  if (!fns.has(fn)) throw new Error(`predicate ${fn} not found`);
+  const ids: number[] = [];
+  for (const h of helpers) {
+    const v = pred.predicate(fn, h.id);
+    if (v === undefined) throw new Error(`${fn}(${h.name}) not decidable`);
+    if (v) ids.push(h.id);
+  }
+  traits.set(trait, ids);
+}
+
 // Which helper each proto implements: every rule that returns it (a proto serves one id).
 const protoHelper = new Map<string, number>();
 for (const [pt, list] of rules) {
@@ -129,7 +150,7 @@ for (const [name, sym] of staticCases) {
 
 writeFileSync(out, emitTable({
   helperNames, protos: [...protos.values()], protoHelper, rules, progFuncProto, unmodelled,
-  config: configFile ? path.basename(configFile) : 'all options enabled', lockdownGates, forcedLockdown,
+  config: configFile ? path.basename(configFile) : 'all options enabled', lockdownGates, forcedLockdown, traits,
 }));
 console.log(`${out}: ${helpers.length} helpers, ${protos.size} protos, ${rules.size} program types, ` +
   `${unmodelled.length} cases not modelled exactly`);

@@ -16,6 +16,7 @@ export interface TableData {
   readonly config: string;
   readonly lockdownGates: ReadonlyMap<string, string>;
   readonly forcedLockdown: string;
+  readonly traits: ReadonlyMap<string, readonly number[]>;
 }
 
 const q = (s: string | null): string => (s === null ? 'null' : `'${s}'`);
@@ -71,6 +72,12 @@ export function emitTable(d: TableData): string {
     'export const PROG_TYPE_FUNC_PROTO: Readonly<Record<string, string | null>> = {',
   );
   for (const [p, f] of d.progFuncProto) L.push(`  ${p}: ${q(f)},`);
+  L.push('};', '');
+  L.push(
+    '/** Helper ids per verifier predicate (see HelperTraits in ./helper-types.ts). */',
+    'export const HELPER_TRAIT_IDS: Readonly<Record<string, readonly number[]>> = {',
+  );
+  for (const [t, ids] of d.traits) L.push(`  ${t}: [${ids.join(', ')}],`);
   L.push('};', '');
   L.push(
     '/** The kernel lockdown level the generating configuration forces (CONFIG_LOCK_DOWN_KERNEL_FORCE_*). */',

@@ -92,6 +92,19 @@ export class Interpreter {
     return { outcomes: [...outcomes], readAttach: this.readAttach, readSleepable: this.readSleepable, readLockdown: this.readLockdown, unknowns: [...this.unknownsSeen] };
   }
 
+  /**
+   * The value of a predicate `fn(func_id, NULL...)` such as is_acquire_function(): true, false,
+   * or undefined when it depends on something not modelled.
+   */
+  predicate(fn: string, funcId: number): boolean | undefined {
+    this.ctx = { type: 0, attachType: 0, sleepable: false, lockdown: 0 };
+    this.decisions = [];
+    this.pos = 0;
+    const v = this.call(fn, [NUM(funcId), NULLV, NULLV]);
+    if (this.decisions.length || v.t === 'unknown') return undefined;
+    return v.t === 'num' ? v.v !== 0 : true;
+  }
+
   private decide(why: string): boolean {
     this.unknownsSeen.add(why);
     if (this.pos < this.decisions.length) return this.decisions[this.pos++]!;

@@ -77,6 +77,30 @@ export interface HelperProto {
   readonly allowed?: string;
 }
 
+/**
+ * Per-helper facts the verifier keys on the helper id rather than on the proto (Linux 6.18
+ * kernel/bpf/verifier.c and net/core/filter.c predicates).
+ */
+export interface HelperTraits {
+  /** `bpf_helper_changes_pkt_data()`: the call invalidates packet pointers (tail_call included). */
+  readonly changesPktData: boolean;
+  /**
+   * `is_acquire_function()`: the result holds a reference to release. `map_lookup_elem` is also
+   * one when its map is a sockmap or sockhash (it is false here, as for other maps).
+   */
+  readonly acquire: boolean;
+  /** `is_ptr_cast_function()`: returns its socket argument as another socket type. */
+  readonly ptrCast: boolean;
+  /** `is_dynptr_ref_function()`: returns memory of a dynptr argument. */
+  readonly dynptrRef: boolean;
+  /** `is_sync_callback_calling_function()`: calls a BPF callback before returning. */
+  readonly syncCallback: boolean;
+  /** `is_async_callback_calling_function()`: registers a BPF callback run later. */
+  readonly asyncCallback: boolean;
+  /** `is_storage_get_function()`: a local-storage get (sk, inode, task, cgroup). */
+  readonly storageGet: boolean;
+}
+
 /** A kernel helper: its uapi id and name, and every proto the kernel may pick for it. */
 export interface Helper {
   /** `BPF_FUNC_*` value, the `imm` of a helper call. */
@@ -85,4 +109,6 @@ export interface Helper {
   readonly name: string;
   /** Every proto some program type's `get_func_proto` returns for this id (empty for `unspec`). */
   readonly protos: readonly HelperProto[];
+  /** Verifier facts about this helper id. */
+  readonly traits: HelperTraits;
 }

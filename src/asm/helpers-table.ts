@@ -397,6 +397,17 @@ export const PROG_TYPE_FUNC_PROTO: Readonly<Record<string, string | null>> = {
   netfilter: 'bpf_nf_func_proto',
 };
 
+/** Helper ids per verifier predicate (see HelperTraits in ./helper-types.ts). */
+export const HELPER_TRAIT_IDS: Readonly<Record<string, readonly number[]>> = {
+  changesPktData: [9, 10, 11, 12, 13, 18, 19, 31, 38, 39, 43, 44, 50, 54, 63, 65, 73, 74, 75, 76, 90, 91, 143],
+  acquire: [84, 85, 99, 131, 194],
+  ptrCast: [95, 96, 136, 137, 138, 139, 140, 196],
+  dynptrRef: [203],
+  syncCallback: [164, 180, 181, 209],
+  asyncCallback: [170],
+  storageGet: [107, 145, 156, 210],
+};
+
 /** The kernel lockdown level the generating configuration forces (CONFIG_LOCK_DOWN_KERNEL_FORCE_*). */
 export const CONFIG_LOCKDOWN: 'none' | 'integrity' | 'confidentiality' = 'integrity';
 

@@ -10,18 +10,30 @@
  * @module
  */
 import {
-  CONFIG_LOCKDOWN, HELPER_NAMES, HELPER_PROTOS, LOCKDOWN_GATED, PROG_TYPE_FUNC_PROTO, PROG_TYPE_HELPER_RULES,
+  CONFIG_LOCKDOWN, HELPER_NAMES, HELPER_PROTOS, HELPER_TRAIT_IDS, LOCKDOWN_GATED, PROG_TYPE_FUNC_PROTO, PROG_TYPE_HELPER_RULES,
 } from './helpers-table.js';
 import type { HelperRuleTuple } from './helpers-table.js';
-import type { Helper, HelperProto } from './helper-types.js';
+import type { Helper, HelperProto, HelperTraits } from './helper-types.js';
 import { programTypes } from './prog-types.js';
 import { attachTypes } from './attach-types.js';
 
-export type { Helper, HelperArg, HelperArgType, HelperProto, HelperRet, HelperRetType, HelperTypeFlag } from './helper-types.js';
+export type {
+  Helper, HelperArg, HelperArgType, HelperProto, HelperRet, HelperRetType, HelperTraits, HelperTypeFlag,
+} from './helper-types.js';
 
 const protoBySymbol = new Map<string, HelperProto>(HELPER_PROTOS.map((p) => [p.symbol, deepFreeze(p)]));
+const traitSets = new Map(Object.entries(HELPER_TRAIT_IDS).map(([k, ids]) => [k, new Set(ids)]));
+const traitsOf = (id: number): HelperTraits => {
+  const has = (k: keyof HelperTraits): boolean => traitSets.get(k)?.has(id) ?? false;
+  return Object.freeze({
+    changesPktData: has('changesPktData'), acquire: has('acquire'), ptrCast: has('ptrCast'), dynptrRef: has('dynptrRef'),
+    syncCallback: has('syncCallback'), asyncCallback: has('asyncCallback'), storageGet: has('storageGet'),
+  });
+};
 const helpers: readonly Helper[] = HELPER_NAMES.map((name, id) => Object.freeze({
-  id, name, protos: Object.freeze(HELPER_PROTOS.filter((p) => p.helper === id).map((p) => protoBySymbol.get(p.symbol)!)),
+  id, name,
+  protos: Object.freeze(HELPER_PROTOS.filter((p) => p.helper === id).map((p) => protoBySymbol.get(p.symbol)!)),
+  traits: traitsOf(id),
 }));
 const byName = new Map<string, Helper>(helpers.map((h) => [h.name, h]));
 

@@ -272,3 +272,31 @@ describe('helper availability per program type (root)', () => {
     }
   });
 });
+
+describe('helper traits', () => {
+  it('match the verifier predicates at known helpers', () => {
+    const t = (n: string) => helperByName(n)!.traits;
+    expect(t('skb_store_bytes').changesPktData).toBe(true);
+    expect(t('xdp_adjust_head').changesPktData).toBe(true);
+    expect(t('tail_call').changesPktData).toBe(true);
+    expect(t('skb_load_bytes').changesPktData).toBe(false);
+    expect(t('sk_lookup_tcp').acquire).toBe(true);
+    expect(t('ringbuf_reserve').acquire).toBe(true);
+    expect(t('kptr_xchg').acquire).toBe(true);
+    expect(t('map_lookup_elem').acquire).toBe(false);
+    expect(t('sk_fullsock').ptrCast).toBe(true);
+    expect(t('skc_to_tcp_sock').ptrCast).toBe(true);
+    expect(t('dynptr_data').dynptrRef).toBe(true);
+    expect(t('loop').syncCallback).toBe(true);
+    expect(t('for_each_map_elem').syncCallback).toBe(true);
+    expect(t('timer_set_callback').asyncCallback).toBe(true);
+    expect(t('timer_set_callback').syncCallback).toBe(false);
+    expect(t('task_storage_get').storageGet).toBe(true);
+    const counts = { changesPktData: 0, acquire: 0, syncCallback: 0 };
+    for (let i = 0; i < HELPER_COUNT; i++) {
+      const tr = helperById(i)!.traits;
+      for (const k of Object.keys(counts) as Array<keyof typeof counts>) if (tr[k]) counts[k]++;
+    }
+    expect(counts).toEqual({ changesPktData: 23, acquire: 5, syncCallback: 4 });
+  });
+});
