@@ -30,7 +30,8 @@ export function errnoName(errno: number): string {
 }
 
 const PERM = 'needs root, or CAP_BPF (plus CAP_PERFMON for tracing and CAP_NET_ADMIN for networking); ' +
-  'also check kernel.unprivileged_bpf_disabled and lockdown';
+  'also check kernel.unprivileged_bpf_disabled and lockdown; on kernels before 5.11 a low RLIMIT_MEMLOCK ' +
+  'also gives EPERM (raise it, e.g. ulimit -l unlimited)';
 
 /** Hints for any command, by errno, used when no command-specific hint exists. */
 const GENERIC: Partial<Record<number, string>> = {

@@ -53,10 +53,11 @@ export function bpfTry(cmd: number, attr: Uint8Array | NativeBuffer, size?: numb
     scratch = nativeAlloc(Math.max(n, BPF_ATTR_SIZE));
   }
   const s = scratch.bytes;
-  s.set(attr.subarray(0, n), 0);
-  if (s.length > n) s.fill(0, n);
+  const have = Math.min(n, attr.length);
+  s.set(attr.subarray(0, have), 0);
+  s.fill(0, have);
   const rc = bpfRawCall(cmd, scratch.addr, n);
-  attr.set(s.subarray(0, n), 0);
+  attr.set(s.subarray(0, have), 0);
   return rc;
 }
 

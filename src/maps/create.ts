@@ -4,7 +4,7 @@
  * @module
  */
 import { BadInputError } from '../errors.js';
-import { nativeAlloc } from '../loader/ffi.js';
+import { nativeAlloc, requireNative } from '../loader/ffi.js';
 import type { NativeBuffer } from '../loader/ffi.js';
 import { syscallError } from '../loader/errno.js';
 import { Fd } from '../loader/fd.js';
@@ -114,6 +114,7 @@ export function createMap<K = number, V = Uint8Array>(spec: MapSpec<K, V> & { ty
 /** Creates a map from `spec` (see the typed overloads). */
 export function createMap<K = Uint8Array, V = Uint8Array>(spec: MapSpec<K, V>): BpfMap<K, V>;
 export function createMap<K, V>(spec: MapSpec<K, V>): BpfMap<K, V> {
+  requireNative(); // UnsupportedPlatformError first, before reading Linux-only files
   const s = resolveMapSpec(spec as MapSpec, possibleCpus());
   const fd = createMapFd(s);
   return wrapMap<K, V>(fd, s, spec.key, spec.value);
