@@ -29,8 +29,11 @@ import { progTypeNumber, attachTypeNumber } from './prog-names.js';
 export interface LoadProgramOptions {
   /** The program type: a number (`enum bpf_prog_type`) or a name such as `xdp` or `socket_filter`. */
   readonly type: number | string;
-  /** The instructions; or the already encoded bytes, loaded as they are (no names resolved). */
-  readonly instructions: readonly Instruction[] | Uint8Array;
+  /**
+   * The instructions; or what `assemble` returned (its map objects join `maps`); or already
+   * encoded bytes, loaded as they are (no names resolved).
+   */
+  readonly instructions: readonly Instruction[] | AssembledLike | Uint8Array;
   /** The license (default `GPL`, which GPL-only helpers need). */
   readonly license?: string;
   /**
@@ -59,6 +62,14 @@ export interface LoadProgramOptions {
   readonly logSize?: number;
   /** Extra fds for `fd_array` (map objects or raw fds), ahead of those MAP_IDX references add. */
   readonly fdArray?: readonly (number | MapObject)[];
+}
+
+/** The part of `assemble()`'s result that loadProgram uses. */
+export interface AssembledLike {
+  /** The instructions, labels resolved. */
+  readonly instructions: readonly Instruction[];
+  /** Map objects (specs or open maps) the instructions were built with, by name. */
+  readonly maps?: Readonly<Record<string, object>>;
 }
 
 /** A translated program as the kernel holds it after verification and rewrites. */
@@ -168,9 +179,11 @@ export class Program implements Disposable {
 export function loadProgram(opts: LoadProgramOptions): Program {
   const type = progTypeNumber(opts.type);
   const expectedAttachType = opts.expectedAttachType === undefined ? undefined : attachTypeNumber(opts.expectedAttachType);
-  const given = opts.maps ?? {};
   const raw = opts.instructions instanceof Uint8Array;
-  const insns = raw ? [] : opts.instructions as readonly Instruction[];
+  const assembled = !raw && !Array.isArray(opts.instructions) ? opts.instructions as AssembledLike : undefined;
+  // Map objects the DSL saw are specs or open maps; createMap validates a spec when it is created.
+  const given = { ...(assembled?.maps as Record<string, MapObject | MapSpec> | undefined), ...opts.maps };
+  const insns: readonly Instruction[] = raw ? [] : assembled ? assembled.instructions : opts.instructions as readonly Instruction[];
   if (!raw) {
     checkMapNames(insns, new Set(Object.keys(given)));
     // Dry run with placeholder fds: labels, kfuncs and encodings fail here, before any map exists.
