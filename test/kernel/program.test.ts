@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import type { Instruction } from '../../src/asm/instruction.js';
 import { LD_IMM64, PseudoLd } from '../../src/asm/opcode.js';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { loadProgram, loadPinnedProgram } from '../../src/loader/program.js';
 import { isBadInputError, isVerifierError } from '../../src/errors.js';
 import type { VerifierError } from '../../src/errors.js';
@@ -65,6 +66,23 @@ describe.skipIf(!canUseBpf)(`programs on the kernel${skipReason}`, () => {
     const r = p.testRun({ ctx });
     expect(r.retval).toBe(0x1234);
     expect(r.ctxOut).toBeUndefined();
+  });
+
+  it('raw_tracepoint: runs on the CPU asked for', () => {
+    // r0 = bpf_get_smp_processor_id()
+    using p = loadProgram({ type: 'raw_tracepoint', instructions: [I(0x85, 0, 0, 0, 8), EXIT] });
+    const cpus = availableParallelism();
+    for (const cpu of [0, cpus - 1]) expect(p.testRun({ ctx: new Uint8Array(8), cpu }).retval).toBe(cpu);
+  });
+
+  it('test-run failures are syscall errors with a hint', () => {
+    using p = loadProgram({ type: 'raw_tracepoint', instructions: [MOV64_IMM(0, 0), EXIT] });
+    let err: unknown;
+    try { p.testRun({ data: new Uint8Array(64) }); } catch (e) { err = e; }
+    expect(err).toMatchObject({ name: 'BpfSyscallError', command: 'BPF_PROG_TEST_RUN', code: 'EINVAL' });
+    expect((err as Error).message).toMatch(/wrong size|does not support/);
+    using x = loadProgram({ type: 'xdp', instructions: [MOV64_IMM(0, 2), EXIT] });
+    expect(() => x.testRun({ data: new Uint8Array(64), dataSizeOut: 16 })).toThrow(/ENOSPC.*larger dataSizeOut/);
   });
 
   it('syscall: the context comes back with the program\'s writes', () => {
