@@ -82,7 +82,9 @@ export interface KfuncOptions {
 export function kfunc(name: string, opts: KfuncOptions = {}): Instruction {
   const source = captureSource();
   const n = labelName('kfunc', name, source);
+  if (typeof opts !== 'object' || opts === null) fail('kfunc', `options must be an object, got ${show(opts)}`, source);
   const off = off16('kfunc', 'btfFdIndex', opts.btfFdIndex ?? 0, source);
+  if (off < 0) fail('kfunc', `btfFdIndex must not be negative, got ${off}`, source);
   return emit('kfunc', { code: Class.JMP | JmpOp.CALL, dst: 0, src: PseudoCall.KFUNC, off, imm: 0, kfunc: n }, source);
 }
 

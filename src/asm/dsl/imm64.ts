@@ -104,7 +104,7 @@ export function loadMapValue(dst: WritableRegister, map: MapRef, off = 0): Instr
     fail('loadMapValue', `value offset must be an integer 0..2147483647, got ${show(off)}`, source);
   }
   const insn = emit('loadMapValue', {
-    code: LD_IMM64, dst: d, src: PseudoLd.MAP_VALUE, off: 0, imm: 0, immHi: off, map: name,
+    code: LD_IMM64, dst: d, src: PseudoLd.MAP_VALUE, off: 0, imm: 0, immHi: off | 0, map: name,
   }, source);
   if (obj) mapObjects.set(insn, obj);
   return insn;

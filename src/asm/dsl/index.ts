@@ -39,7 +39,7 @@ export type { KfuncOptions } from './call.js';
 export type { Target } from './operands.js';
 export type { MapLookupOptions, PacketBoundsOptions } from './macros.js';
 
-const { mapObjectOf: _internalMapObjectOf, mapName: _internalMapName, ...imm64Builders } = imm64;
+const { mapObjectOf: _internalMapObjectOf, mapName: _internalMapName, refKeySize: _internalKeySize, ...imm64Builders } = imm64;
 const { nearHelperNames: _internalNear, ...callBuilders } = callMod;
 const { sizeBits: _internalSizeBits, ...memoryBuilders } = memory;
 
@@ -55,10 +55,15 @@ export const asm = Object.freeze({
   ...callBuilders,
   ...imm64Builders,
   ...macros,
+  /** `name:` — a label naming the instruction that follows it. */
   label: assembleMod.label,
+  /** Flattens a program, checks it and resolves every label reference; see the `assemble` export. */
   assemble: assembleMod.assemble,
+  /** The same as `assemble`. */
   program: assembleMod.program,
   ...registers,
+  /** Turns source tracking on or off for everything built afterwards. */
   setSourceTracking: source.setSourceTracking,
+  /** Runs a function with source tracking set, then restores the setting. */
   withSourceTracking: source.withSourceTracking,
 });

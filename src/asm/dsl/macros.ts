@@ -45,7 +45,7 @@ export function mapLookup(opts: MapLookupOptions): Instruction[] {
   if (typeof opts !== 'object' || opts === null) fail(op, `options must be an object, got ${show(opts)}`, source);
   const fromMap = typeof opts.map === 'object' && opts.map !== null ? refKeySize(opts.map) : undefined;
   const keySize = opts.keySize ?? fromMap ?? 4;
-  const size = KEY_SIZES[keySize];
+  const size = Object.hasOwn(KEY_SIZES, keySize) ? KEY_SIZES[keySize] : undefined;
   if (size === undefined) fail(op, `keySize must be 1, 2, 4 or 8 (larger keys: build them on the stack yourself), got ${show(keySize)}`, source);
   const at = opts.stackOffset ?? -keySize;
   if (typeof at !== 'number' || !Number.isInteger(at) || at >= 0 || at < -512 || at % keySize !== 0) {
@@ -112,8 +112,9 @@ function distinct(op: string, regs: Record<string, Register>, source: SourceLoca
 export function packetBounds(opts: PacketBoundsOptions): Instruction[] {
   const source = captureSource();
   const op = 'packetBounds';
+  if (typeof opts !== 'object' || opts === null) fail(op, `options must be an object, got ${show(opts)}`, source);
+  if (opts.ctx !== 'xdp' && opts.ctx !== 'skb') fail(op, `ctx must be 'xdp' or 'skb', got ${show(opts.ctx)}`, source);
   const layout = PACKET_CTX[opts.ctx];
-  if (layout === undefined) fail(op, `ctx must be 'xdp' or 'skb', got ${show(opts.ctx)}`, source);
   if (typeof opts.length !== 'number' || !Number.isInteger(opts.length) || opts.length <= 0 || opts.length > 0xffff) {
     fail(op, `length must be an integer 1..65535, got ${show(opts.length)}`, source);
   }

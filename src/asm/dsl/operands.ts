@@ -44,7 +44,7 @@ export function writable(op: string, role: string, v: unknown, source: SourceLoc
  */
 export function imm32(op: string, role: string, v: unknown, wrap32: boolean, source: SourceLocation | undefined): number {
   if (typeof v === 'number' && Number.isInteger(v)) {
-    if ((v | 0) === v) return v;
+    if ((v | 0) === v) return v | 0; // `| 0` also turns -0 into 0
     if (wrap32 && v >= 0 && v <= 0xffff_ffff) return v | 0;
   }
   if (typeof v === 'bigint') {
@@ -57,7 +57,7 @@ export function imm32(op: string, role: string, v: unknown, wrap32: boolean, sou
 
 /** Checks a signed 16-bit offset. */
 export function off16(op: string, role: string, v: unknown, source: SourceLocation | undefined): number {
-  if (typeof v === 'number' && ((v << 16) >> 16) === v) return v;
+  if (typeof v === 'number' && ((v << 16) >> 16) === v) return v | 0; // `| 0` also turns -0 into 0
   return fail(op, `${role} must be a signed 16-bit integer (-32768..32767), got ${show(v)}`, source);
 }
 

@@ -29,6 +29,8 @@ describe('calls and exit', () => {
     expect(bare(asm.kfunc('bpf_obj_new_impl'))).toEqual({ ...I(0x85, 0, 2, 0, 0), kfunc: 'bpf_obj_new_impl' });
     expect(bare(asm.kfunc('my_mod_fn', { btfFdIndex: 3 }))).toEqual({ ...I(0x85, 0, 2, 3, 0), kfunc: 'my_mod_fn' });
     expect(badInput(() => asm.kfunc('')).problem).toMatch(/kfunc: label must be a non-empty string/);
+    expect(badInput(() => asm.kfunc('f', { btfFdIndex: -1 })).problem).toBe('kfunc: btfFdIndex must not be negative, got -1');
+    expect(badInput(() => asm.kfunc('f', null as unknown as {})).problem).toBe('kfunc: options must be an object, got null');
   });
 
   it('exit', () => {
