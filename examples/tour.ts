@@ -1,8 +1,9 @@
 /**
  * `npm start`: a short tour of ts-ebpf. Builds two programs with the typed DSL (a socket filter
  * that counts packets in a map, and an XDP program using the packet-bounds macro), assembles them
- * (labels resolved, map references collected) and prints their disassembly, then shows what a
- * mistake looks like. Loading and attaching come with the loader.
+ * (labels resolved, map references collected) and prints their disassembly; where bpf() works
+ * (Linux, root or CAP_BPF) it loads both and runs them in the kernel with BPF_PROG_TEST_RUN.
+ * Last, what a mistake looks like.
  * @module
  */
 import path from 'node:path';
@@ -86,6 +87,35 @@ for (const [title, prog] of [['socket filter', socketFilter], ['xdp', xdp]] as c
   } else {
     console.log(rawListing(prog.instructions));
   }
+}
+
+// In the kernel: load both programs and run them on test packets. The loader is imported only here,
+// so the part above runs anywhere.
+console.log('\n== in the kernel');
+try {
+  const { loadProgram } = await import('../src/loader/program.js');
+  {
+    using filter = loadProgram({ type: 'socket_filter', instructions: socketFilter });
+    const runs = [60, 1000, 1500].map((n) => filter.testRun({ data: new Uint8Array(n) }).retval);
+    console.log(`socket filter (prog id ${filter.id}) returned skb->len ${runs.join(', ')} for 60-, 1000- and 1500-byte frames (the Ethernet header is pulled)`);
+  }
+  {
+    using prog = loadProgram({
+      type: 'xdp', instructions: xdp,
+      maps: { ipv6_drops: { type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 } },
+    });
+    const frame = (etherType: number): Uint8Array => {
+      const f = new Uint8Array(60);
+      f[12] = etherType >> 8;
+      f[13] = etherType & 0xff;
+      return f;
+    };
+    const verdict = (r: number): string => (r === XDP_DROP ? 'XDP_DROP' : r === XDP_PASS ? 'XDP_PASS' : String(r));
+    console.log(`xdp (prog id ${prog.id}): IPv6 frame → ${verdict(prog.testRun({ data: frame(0x86dd) }).retval)}, ` +
+      `IPv4 frame → ${verdict(prog.testRun({ data: frame(0x0800) }).retval)}`);
+  }
+} catch (e) {
+  console.log(`skipped: ${e instanceof Error ? e.message : String(e)}`);
 }
 
 // Mistakes are caught where they are written, with the line that wrote them.
