@@ -1,5 +1,5 @@
 /**
- * bpf(2) commands and the one wrapper that calls them and turns `-errno` into {@link BpfSyscallError}.
+ * bpf(2) commands and the one wrapper that calls them and turns `-errno` into `BpfSyscallError`.
  * @module
  */
 import { bpfRawCall, nativeAlloc } from './ffi.js';
@@ -61,7 +61,7 @@ export function bpfTry(cmd: number, attr: Uint8Array | NativeBuffer, size?: numb
   return rc;
 }
 
-/** bpf(cmd, attr): the result (often an fd, else 0), or throws {@link BpfSyscallError} with a hint. */
+/** bpf(cmd, attr): the result (often an fd, else 0), or throws `BpfSyscallError` with a hint. */
 export function bpfSyscall(cmd: number, attr: Uint8Array | NativeBuffer, size?: number): number {
   const rc = bpfTry(cmd, attr, size);
   if (rc < 0) throw syscallError(bpfCmdName(cmd), -rc);

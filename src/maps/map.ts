@@ -53,7 +53,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> implements HasFd, Disposable
   #s: Scratch | undefined;
 
   /**
-   * Wraps an owned fd. Use {@link createMap} or {@link openPinnedMap} instead of calling this directly.
+   * Wraps an owned fd. Use `createMap` or `openPinnedMap` instead of calling this directly.
    * @param valueBytes - bytes of one user-space value (differs from the spec's size for per-CPU maps).
    */
   constructor(owner: Fd, spec: ResolvedMapSpec, keyCodec: Codec<K>, valueCodec: Codec<V>, valueBytes: number) {
@@ -75,7 +75,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> implements HasFd, Disposable
   }
 
   /** Scratch memory, made on first use so that create+close stays two syscalls. */
-  protected scratch(): Scratch {
+  #scratch(): Scratch {
     if (this.#s) return this.#s;
     const k = align8(Math.max(this.spec.keySize, 8));
     const attr = 0;
@@ -108,7 +108,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> implements HasFd, Disposable
 
   /** Runs an element command with the scratch attr; returns the result or -errno. */
   #elem(cmd: number, keyAddr: number, valueAddr: number, flags: number): number {
-    const s = this.scratch();
+    const s = this.#scratch();
     const dv = s.dv;
     putU32(dv, Elem.mapFd, this.#owner.fd);
     putU32(dv, 4, 0);
@@ -124,7 +124,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> implements HasFd, Disposable
 
   /** The value at `key`, or undefined when there is none (ENOENT). */
   lookup(key: K | Uint8Array, flags = 0): V | undefined {
-    const s = this.scratch();
+    const s = this.#scratch();
     this.encodeKey(key, s.bytes, s.dv, s.key - s.mem.addr);
     const rc = this.#elem(BpfCmd.BPF_MAP_LOOKUP_ELEM, this.spec.keySize ? s.key : 0, s.value, flags);
     if (rc === -Errno.ENOENT) return undefined;
@@ -134,7 +134,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> implements HasFd, Disposable
 
   /** Like {@link lookup} but copies the raw value bytes into `out` (no decoding); false when absent. */
   lookupInto(key: K | Uint8Array, out: Uint8Array): boolean {
-    const s = this.scratch();
+    const s = this.#scratch();
     this.encodeKey(key, s.bytes, s.dv, s.key - s.mem.addr);
     const rc = this.#elem(BpfCmd.BPF_MAP_LOOKUP_ELEM, this.spec.keySize ? s.key : 0, s.value, 0);
     if (rc === -Errno.ENOENT) return false;
@@ -146,7 +146,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> implements HasFd, Disposable
 
   /** Sets `key` to `value`. `flag`: `any` (default), `noexist` or `exist`. */
   update(key: K | Uint8Array, value: V | Uint8Array | HasFd, flag?: UpdateFlag | number): void {
-    const s = this.scratch();
+    const s = this.#scratch();
     this.encodeKey(key, s.bytes, s.dv, s.key - s.mem.addr);
     this.encodeValue(value, s.bytes, s.dv, s.value - s.mem.addr);
     const rc = this.#elem(BpfCmd.BPF_MAP_UPDATE_ELEM, this.spec.keySize ? s.key : 0, s.value, updateFlag(flag));
@@ -155,7 +155,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> implements HasFd, Disposable
 
   /** Deletes `key`; false when it was not there (ENOENT). */
   delete(key: K | Uint8Array): boolean {
-    const s = this.scratch();
+    const s = this.#scratch();
     this.encodeKey(key, s.bytes, s.dv, s.key - s.mem.addr);
     const rc = this.#elem(BpfCmd.BPF_MAP_DELETE_ELEM, s.key, 0, 0);
     if (rc === -Errno.ENOENT) return false;
@@ -165,7 +165,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> implements HasFd, Disposable
 
   /** The key after `key` (the first key when `key` is undefined), or undefined at the end. */
   nextKey(key?: K | Uint8Array): K | undefined {
-    const s = this.scratch();
+    const s = this.#scratch();
     if (key !== undefined) this.encodeKey(key, s.bytes, s.dv, s.key - s.mem.addr);
     const rc = this.#elem(BpfCmd.BPF_MAP_GET_NEXT_KEY, key === undefined ? 0 : s.key, s.next, 0);
     if (rc === -Errno.ENOENT) return undefined;
@@ -175,7 +175,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> implements HasFd, Disposable
 
   /** Raw next-key step used by iteration: copies next into key in place; false at the end. */
   #stepRaw(first: boolean): boolean {
-    const s = this.scratch();
+    const s = this.#scratch();
     const rc = this.#elem(BpfCmd.BPF_MAP_GET_NEXT_KEY, first ? 0 : s.key, s.next, 0);
     if (rc === -Errno.ENOENT) return false;
     if (rc < 0) this.#fail(BpfCmd.BPF_MAP_GET_NEXT_KEY, rc);
@@ -186,7 +186,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> implements HasFd, Disposable
 
   /** All keys, by BPF_MAP_GET_NEXT_KEY (a key deleted meanwhile restarts from the first, as the kernel does). */
   *keys(): Generator<K> {
-    const s = this.scratch();
+    const s = this.#scratch();
     for (let ok = this.#stepRaw(true); ok; ok = this.#stepRaw(false)) {
       yield this.keyCodec.decode(s.dv, s.key - s.mem.addr);
     }
@@ -207,7 +207,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> implements HasFd, Disposable
 
   /** Looks up and deletes `key` in one step (hash maps); undefined when absent. */
   lookupAndDelete(key: K | Uint8Array): V | undefined {
-    const s = this.scratch();
+    const s = this.#scratch();
     this.encodeKey(key, s.bytes, s.dv, s.key - s.mem.addr);
     const rc = this.#elem(BpfCmd.BPF_MAP_LOOKUP_AND_DELETE_ELEM, this.spec.keySize ? s.key : 0, s.value, 0);
     if (rc === -Errno.ENOENT) return undefined;
@@ -217,7 +217,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> implements HasFd, Disposable
 
   /** Queue/stack/bloom filter: adds `value`. `flag: 'exist'` makes a full queue/stack drop its oldest. */
   push(value: V | Uint8Array, flag?: UpdateFlag | number): void {
-    const s = this.scratch();
+    const s = this.#scratch();
     this.encodeValue(value, s.bytes, s.dv, s.value - s.mem.addr);
     const rc = this.#elem(BpfCmd.BPF_MAP_UPDATE_ELEM, 0, s.value, updateFlag(flag));
     if (rc < 0) this.#fail(BpfCmd.BPF_MAP_UPDATE_ELEM, rc);
@@ -225,7 +225,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> implements HasFd, Disposable
 
   /** Queue/stack: removes and returns the next value, or undefined when empty. */
   pop(): V | undefined {
-    const s = this.scratch();
+    const s = this.#scratch();
     const rc = this.#elem(BpfCmd.BPF_MAP_LOOKUP_AND_DELETE_ELEM, 0, s.value, 0);
     if (rc === -Errno.ENOENT) return undefined;
     if (rc < 0) this.#fail(BpfCmd.BPF_MAP_LOOKUP_AND_DELETE_ELEM, rc);
@@ -234,7 +234,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> implements HasFd, Disposable
 
   /** Queue/stack: the next value without removing it, or undefined when empty. */
   peek(): V | undefined {
-    const s = this.scratch();
+    const s = this.#scratch();
     const rc = this.#elem(BpfCmd.BPF_MAP_LOOKUP_ELEM, 0, s.value, 0);
     if (rc === -Errno.ENOENT) return undefined;
     if (rc < 0) this.#fail(BpfCmd.BPF_MAP_LOOKUP_ELEM, rc);
@@ -243,7 +243,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> implements HasFd, Disposable
 
   /** Bloom filter: whether `value` may be present (false means certainly absent). */
   mayContain(value: V | Uint8Array): boolean {
-    const s = this.scratch();
+    const s = this.#scratch();
     this.encodeValue(value, s.bytes, s.dv, s.value - s.mem.addr);
     const rc = this.#elem(BpfCmd.BPF_MAP_LOOKUP_ELEM, 0, s.value, 0);
     if (rc === -Errno.ENOENT) return false;
