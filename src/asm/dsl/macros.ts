@@ -18,7 +18,7 @@ import { fail, isReg, readable, show, writable } from './operands.js';
 import { R0, R1, R2, R3, R4, R10 } from './registers.js';
 import type { Register, WritableRegister } from './registers.js';
 import type { Target } from './operands.js';
-import { captureSource } from './source.js';
+import { atSource, captureSource } from './source.js';
 
 const KEY_SIZES: Readonly<Record<number, MemSize>> = { 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' };
 
@@ -51,13 +51,13 @@ export function mapLookup(opts: MapLookupOptions): Instruction[] {
   if (typeof at !== 'number' || !Number.isInteger(at) || at >= 0 || at < -512 || at % keySize !== 0) {
     fail(op, `stackOffset must be a negative multiple of ${keySize} in -512..-${keySize}, got ${show(at)}`, source);
   }
-  return [
+  return atSource(source, () => [
     isReg(opts.key) ? stx(size, R10, at, opts.key) : st(size, R10, at, opts.key),
     mov64(R2, R10),
     add64(R2, at),
     loadMap(R1, opts.map),
     call('map_lookup_elem'),
-  ];
+  ]);
 }
 
 /** `if reg == 0 goto to`: the null check the verifier wants after a lookup. */
@@ -127,14 +127,16 @@ export function packetBounds(opts: PacketBoundsOptions): Instruction[] {
   writable(op, 'dataEnd', dataEnd, source);
   writable(op, 'tmp', tmp, source);
   distinct(op, { data, dataEnd, tmp }, source);
-  // Load into the register that is not the context first, so ctx may be reused as data or dataEnd.
-  const loads = [ldx('u32', data, ctx, layout.data), ldx('u32', dataEnd, ctx, layout.dataEnd)];
-  if (data.reg === ctx.reg) loads.reverse();
-  return [...loads, mov64(tmp, data), add64(tmp, opts.length), jgt64(tmp, dataEnd, opts.orElse)];
+  return atSource(source, () => {
+    // Load into the register that is not the context first, so ctx may be reused as data or dataEnd.
+    const loads = [ldx('u32', data, ctx, layout.data), ldx('u32', dataEnd, ctx, layout.dataEnd)];
+    if (data.reg === ctx.reg) loads.reverse();
+    return [...loads, mov64(tmp, data), add64(tmp, opts.length), jgt64(tmp, dataEnd, opts.orElse)];
+  });
 }
 
 /** `r0 = value; exit`: return a constant. */
 export function ret(value: number): Instruction[] {
-  return [mov64(R0, value), exit()];
+  return atSource(captureSource(), () => [mov64(R0, value), exit()]);
 }
 

@@ -48,6 +48,27 @@ export function withSourceTracking<T>(on: boolean, build: () => T): T {
   }
 }
 
+// Set while a macro builds its instructions: they all get the macro call's location, captured once.
+let pinned = false;
+let pinnedAt: SourceLocation | undefined;
+
+/**
+ * Runs `build` with every builder inside it taking `at` as its source location instead of
+ * capturing one: a macro captures the user's line once for all the instructions it emits.
+ */
+export function atSource<T>(at: SourceLocation | undefined, build: () => T): T {
+  const was = pinned;
+  const wasAt = pinnedAt;
+  pinned = true;
+  pinnedAt = at;
+  try {
+    return build();
+  } finally {
+    pinned = was;
+    pinnedAt = wasAt;
+  }
+}
+
 const isLib = (file: string): boolean => file.startsWith(LIB_PATH) || file.startsWith(LIB_URL);
 
 // Raw position → mapped location, per file; the number key avoids building a string per call.
@@ -100,6 +121,7 @@ function mapWithNode(file: string, line: number, column: number): SourceLocation
  */
 export function captureSource(): SourceLocation | undefined {
   if (!enabled) return undefined;
+  if (pinned) return pinnedAt;
   const prepare = Error.prepareStackTrace;
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = STACK_LIMIT;

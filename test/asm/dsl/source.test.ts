@@ -25,6 +25,11 @@ describe('source locations', () => {
     const seq = asm.mapLookup({ map: 'm', key: 1 }); // @macro
     const at = { file: thisFile, ...where('@macro', 'mapLookup') };
     for (const insn of seq) expect(insn.source).toEqual(at);
+    const pkt = asm.packetBounds({ ctx: 'xdp', length: 4, orElse: 'x' }); const r = asm.ret(1); // @two
+    for (const insn of pkt) expect(insn.source).toEqual({ file: thisFile, ...where('@two', 'packetBounds') });
+    for (const insn of r) expect(insn.source).toEqual({ file: thisFile, ...where('@two', 'ret(') });
+    // After a macro, builders capture their own line again.
+    expect(asm.exit().source?.line).toBe(where('@after', 'exit').line); // @after
   });
 
   it('label markers and assembled instructions keep them', () => {
