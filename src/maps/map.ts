@@ -77,6 +77,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> implements HasFd, Disposable
   /** Scratch memory, made on first use so that create+close stays two syscalls. */
   #scratch(): Scratch {
     if (this.#s) return this.#s;
+    if (this.#owner.closed) throw new BadInputError('map is closed');
     const k = align8(Math.max(this.spec.keySize, 8));
     const attr = 0;
     const key = 64;
@@ -184,11 +185,23 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> implements HasFd, Disposable
     return true;
   }
 
-  /** All keys, by BPF_MAP_GET_NEXT_KEY (a key deleted meanwhile restarts from the first, as the kernel does). */
+  /**
+   * All keys, by BPF_MAP_GET_NEXT_KEY. The cursor is kept apart from the scratch, so other operations on
+   * the map inside the loop are safe; when the current key is deleted meanwhile, hash maps restart from
+   * their first key (kernel behaviour), so keys may repeat but the walk still ends.
+   */
   *keys(): Generator<K> {
-    const s = this.#scratch();
-    for (let ok = this.#stepRaw(true); ok; ok = this.#stepRaw(false)) {
-      yield this.keyCodec.decode(s.dv, s.key - s.mem.addr);
+    const ks = this.spec.keySize;
+    const cursor = new Uint8Array(ks);
+    let first = true;
+    for (;;) {
+      const s = this.#scratch();
+      const koff = s.key - s.mem.addr;
+      if (!first) s.bytes.set(cursor, koff);
+      if (!this.#stepRaw(first)) return;
+      first = false;
+      cursor.set(s.bytes.subarray(koff, koff + ks));
+      yield this.keyCodec.decode(s.dv, koff);
     }
   }
 

@@ -88,6 +88,17 @@ describe.skipIf(!kernel.ok)('map operations', () => {
     const entries = new Map(m);
     expect(entries.get(30)).toBe(10);
     expect(entries.size).toBe(50);
+    // Other operations inside the loop do not disturb the walk's cursor.
+    const seen = new Set<number>();
+    for (const k of m.keys()) {
+      seen.add(k);
+      expect(m.lookup(k + 1000)).toBeUndefined();
+      m.update(0, 0, 'exist');
+    }
+    expect(seen.size).toBe(50);
+    // Deleting every key while walking ends with an empty map.
+    for (const k of m.keys()) m.delete(k);
+    expect(m.nextKey()).toBeUndefined();
   });
 
   it('batch update, lookup, delete and lookup-and-delete', () => {
