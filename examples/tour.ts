@@ -6,6 +6,7 @@
  * Last, what a mistake looks like.
  * @module
  */
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { asm, R0, R1, R2, R3, R6 } from '../src/asm/dsl/index.js';
@@ -53,15 +54,21 @@ const xdp: Assembled = asm.program([
 
 type Disassemble = (insns: readonly Instruction[]) => string | string[];
 
-/** `disassemble` from src/asm/text once it exists; until then a raw-field listing. */
+/** `disassemble` from src/asm/text once it exists (its index, or any module there exporting it); else undefined. */
 async function loadDisassembler(): Promise<Disassemble | undefined> {
-  const candidate = path.resolve(here, '../src/asm/text/index.ts');
-  try {
-    const mod = (await import(pathToFileURL(candidate).href)) as { disassemble?: Disassemble };
-    return typeof mod.disassemble === 'function' ? mod.disassemble : undefined;
-  } catch {
-    return undefined;
+  const dir = path.resolve(here, '../src/asm/text');
+  if (!existsSync(dir)) return undefined;
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .sort((a, b) => Number(b === 'index.ts') - Number(a === 'index.ts'));
+  for (const f of files) {
+    try {
+      const mod = (await import(pathToFileURL(path.join(dir, f)).href)) as { disassemble?: Disassemble };
+      if (typeof mod.disassemble === 'function') return mod.disassemble;
+    } catch {
+      // a module that does not load on its own: try the next
+    }
   }
+  return undefined;
 }
 
 function rawListing(insns: readonly Instruction[]): string {
