@@ -10,6 +10,8 @@ import { fcntl, nativeAlloc, setsockopt } from '../ffi.js';
 import { Fd } from '../fd.js';
 import type { HasFd } from '../fd.js';
 import { Link } from '../link.js';
+import type { Socket as DgramSocket } from 'node:dgram';
+import type { Socket as NetSocket } from 'node:net';
 
 const SOL_SOCKET = 1;
 const SO_ATTACH_BPF = 50;
@@ -17,7 +19,7 @@ const SO_DETACH_BPF = 27;
 const F_DUPFD_CLOEXEC = 1030;
 
 /** A socket: a raw fd, something with `fd`, or a Node `dgram`/`net` socket (its handle's fd). */
-export type SocketLike = number | HasFd | { readonly _handle?: { readonly fd?: number } | null };
+export type SocketLike = number | HasFd | DgramSocket | NetSocket;
 
 /**
  * The fd of a socket given as a number, an `{ fd }` or a Node socket (bound or connected). For a
@@ -29,10 +31,10 @@ export function socketFd(s: SocketLike): number {
   if (typeof (s as HasFd).fd === 'number') return (s as HasFd).fd;
   let fd: number | undefined;
   for (const sym of Object.getOwnPropertySymbols(s)) {
-    const state = (s as Record<symbol, { handle?: { fd?: number } } | undefined>)[sym];
+    const state = (s as unknown as Record<symbol, { handle?: { fd?: number } } | undefined>)[sym];
     if (typeof state?.handle?.fd === 'number') fd = state.handle.fd;
   }
-  fd ??= (s as { _handle?: { fd?: number } | null })._handle?.fd;
+  fd ??= (s as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) {
     throw new BadInputError('the socket has no file descriptor yet: bind or connect it first');
   }
