@@ -3,6 +3,8 @@
  * A codec knows its size and alignment (C natural alignment, little-endian), encodes into a caller's
  * buffer without allocating, and decodes. Structs also give field offsets, so the same definition
  * sizes a map value in Node and addresses its fields in the DSL (`ev.offsetOf('pid')`).
+ * `encodeValue`/`decodeValue` are named apart from asm's instruction `encode`/`decode`, so both can
+ * share the package face.
  * @module
  */
 import { BadInputError } from '../errors.js';
@@ -239,14 +241,14 @@ export function encodeInto<T>(c: Codec<T>, value: T, target: Uint8Array, offset 
 }
 
 /** Encodes `value` into a new Uint8Array of `c.size` bytes. */
-export function encode<T>(c: Codec<T>, value: T): Uint8Array {
+export function encodeValue<T>(c: Codec<T>, value: T): Uint8Array {
   const out = new Uint8Array(c.size);
   c.encode(value, new DataView(out.buffer), 0);
   return out;
 }
 
 /** Decodes a value from `source` at `offset`. */
-export function decode<T>(c: Codec<T>, source: Uint8Array, offset = 0): T {
+export function decodeValue<T>(c: Codec<T>, source: Uint8Array, offset = 0): T {
   if (offset < 0 || offset + c.size > source.length) throw new BadInputError(`${c.kind} needs ${c.size} bytes at offset ${offset}`);
   return c.decode(new DataView(source.buffer, source.byteOffset, source.byteLength), offset);
 }
