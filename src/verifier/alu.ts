@@ -1,0 +1,208 @@
+/**
+ * check_alu_op: reserved fields, register reads and writes, scalar transfer through the domain,
+ * and pointer arithmetic (adjust_ptr_min_max_vals) for a privileged loader (allow_ptr_leaks,
+ * bypass_spec_v1: no sanitation, pointer leaks allowed).
+ * @module
+ */
+import type { Env } from './env.js';
+import { fail } from './env.js';
+import { Msg } from './messages.js';
+import { S } from './scalar.js';
+import type { Reg } from './state.js';
+import { T, F, base, cur, typeName, unknownScalar, knownScalar, cloneReg } from './state.js';
+
+/** bpf_alu_string, indexed by op >> 4. */
+export const ALU_STR = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
+
+const ADD = 0x00, SUB = 0x10, AND = 0x50, OR = 0x40, XOR = 0xa0, NEG = 0x80, END = 0xd0, MOV = 0xb0;
+const MOD = 0x90, DIV = 0x30, LSH = 0x60, RSH = 0x70, ARSH = 0xc0;
+const MAX_VAR_OFF = 1 << 29;
+
+/** check_reg_arg(SRC_OP). */
+export function readReg(env: Env, r: number): Reg {
+  if (r > 10) fail(env, Msg.regInvalid(r));
+  const reg = cur(env.state).regs[r]!;
+  if (reg.t === T.NOT_INIT) fail(env, Msg.notReadOk(r));
+  return reg;
+}
+
+/** check_reg_arg(DST_OP / DST_OP_NO_MARK): validates `r` is writable. */
+export function checkWritable(env: Env, r: number): void {
+  if (r > 10) fail(env, Msg.regInvalid(r));
+  if (r === 10) fail(env, Msg.fpReadOnly());
+}
+
+/** Writes a register of the current frame. */
+export function setReg(env: Env, r: number, reg: Reg): void {
+  cur(env.state).regs[r] = reg;
+}
+
+/** Verifies one ALU/ALU64 instruction. */
+export function checkAlu(env: Env, i: number): void {
+  const s = env.s;
+  const code = s.code[i]!, op = code & 0xf0, x = (code & 8) !== 0, is64 = (code & 7) === 7;
+  const dst = s.dst[i]!, src = s.src[i]!, off = s.off[i]!, imm = s.imm[i]!;
+  if (op === END || op === NEG) {
+    if (op === NEG) {
+      if (x || src !== 0 || off !== 0 || imm !== 0) fail(env, Msg.reserved('BPF_NEG'));
+    } else if (src !== 0 || off !== 0 || (imm !== 16 && imm !== 32 && imm !== 64) || (is64 && x)) {
+      fail(env, Msg.reserved('BPF_END'));
+    }
+    const d = readReg(env, dst);
+    checkWritable(env, dst);
+    if (op === NEG && d.t === T.SCALAR) setReg(env, dst, scalarReg(S.alu(code, imm, d.v, d.v)));
+    else if (op === END && d.t === T.SCALAR) setReg(env, dst, scalarReg(S.alu(code, imm, d.v, d.v)));
+    else setReg(env, dst, unknownScalar());
+    return;
+  }
+  if (op === MOV) {
+    if (x) {
+      if (!is64) {
+        if ((off !== 0 && off !== 8 && off !== 16) || imm) fail(env, Msg.reserved('BPF_MOV'));
+      } else if (off === 1) {
+        return fail(env, Msg.notModelled('addr_space_cast (arena)'));
+      } else if ((off !== 0 && off !== 8 && off !== 16 && off !== 32) || imm) {
+        fail(env, Msg.reserved('BPF_MOV'));
+      }
+      readReg(env, src);
+    } else if (src !== 0 || off !== 0) {
+      fail(env, Msg.reserved('BPF_MOV'));
+    }
+    checkWritable(env, dst);
+    const regs = cur(env.state).regs;
+    if (x) {
+      const sr = regs[src]!;
+      if (is64) {
+        if (off === 0) {
+          // Linked scalars: a copy shares the id so bounds learnt on one apply to the other.
+          if (sr.t === T.SCALAR && sr.id === 0 && !S.isConst(sr.v)) sr.id = ++env.idGen;
+          regs[dst] = cloneReg(sr);
+        } else if (sr.t === T.SCALAR) {
+          regs[dst] = scalarReg(S.sext(sr.v, off >> 3));
+        } else {
+          regs[dst] = unknownScalar();
+        }
+      } else if (sr.t === T.SCALAR) {
+        regs[dst] = scalarReg(off === 0 ? S.zext32(sr.v) : S.zext32(S.sext32(sr.v, off >> 3)));
+      } else {
+        regs[dst] = unknownScalar();
+      }
+    } else {
+      regs[dst] = is64 ? knownScalar(imm | 0, imm < 0 ? -1 : 0) : knownScalar(imm | 0, 0);
+    }
+    return;
+  }
+  if (op > END) fail(env, Msg.invalidAluOpcode(op));
+  if (x) {
+    if (imm !== 0 || (off !== 0 && off !== 1) || (off === 1 && op !== MOD && op !== DIV)) fail(env, Msg.reserved('BPF_ALU'));
+    readReg(env, src);
+  } else if (src !== 0 || (off !== 0 && off !== 1) || (off === 1 && op !== MOD && op !== DIV)) {
+    fail(env, Msg.reserved('BPF_ALU'));
+  }
+  readReg(env, dst);
+  if ((op === MOD || op === DIV) && !x && imm === 0) fail(env, Msg.divByZero());
+  if ((op === LSH || op === RSH || op === ARSH) && !x) {
+    if (imm < 0 || imm >= (is64 ? 64 : 32)) fail(env, Msg.invalidShift(imm));
+  }
+  checkWritable(env, dst);
+  adjustRegMinMax(env, i, code, dst, src, x, imm);
+}
+
+function scalarReg(v: ReturnType<typeof S.unknown>): Reg {
+  const r = unknownScalar();
+  r.v = v;
+  return r;
+}
+
+function adjustRegMinMax(env: Env, i: number, code: number, dst: number, src: number, x: boolean, imm: number): void {
+  const regs = cur(env.state).regs;
+  const d = regs[dst]!;
+  const op = code & 0xf0;
+  if (d.t === T.ARENA) return;
+  const sreg: Reg = x ? regs[src]! : knownScalar(imm | 0, imm < 0 ? -1 : 0);
+  if (x && sreg.t !== T.SCALAR) {
+    if (d.t !== T.SCALAR) {
+      if (op === SUB) { regs[dst] = unknownScalar(); return; }
+      fail(env, Msg.ptrOpPtr(dst, ALU_STR[op >> 4]!));
+    }
+    adjustPtr(env, code, dst, sreg, d, true);
+    return;
+  }
+  if (d.t !== T.SCALAR) {
+    adjustPtr(env, code, dst, d, sreg, false);
+    return;
+  }
+  const nv = S.alu(code, x ? 0 : imm, d.v, sreg.v);
+  const nr = scalarReg(nv);
+  // Linked scalars survive `r += const` (64-bit) with an offset; the model drops the link.
+  regs[dst] = nr;
+  void i;
+}
+
+function adjustPtr(env: Env, code: number, dst: number, ptr: Reg, offReg: Reg, offIsDst: boolean): void {
+  const regs = cur(env.state).regs;
+  const op = code & 0xf0, is64 = (code & 7) === 7;
+  const ov = offReg.v;
+  const known = S.isConst(ov);
+  if (!S.sane(ov)) { regs[dst] = unknownScalar(); return; }
+  if (!is64) {
+    if (op === SUB) { regs[dst] = unknownScalar(); return; }
+    fail(env, Msg.ptrArith32(dst));
+  }
+  if (ptr.t & F.MAYBE_NULL) fail(env, Msg.ptrArithNull(dst, typeName(ptr.t)));
+  const b = base(ptr.t);
+  if (b === T.MEM && (ptr.t & F.UNTRUSTED)) return;
+  const allowed = b === T.CTX || b === T.MAP_VALUE || b === T.MAP_KEY || b === T.STACK || b === T.PKT_META ||
+    b === T.PKT || b === T.TP_BUFFER || b === T.BTF_ID || b === T.MEM || b === T.BUF || b === T.FUNC ||
+    (b === T.FLOW_KEYS && known) ||
+    ((b === T.FLOW_KEYS || b === T.MAP_PTR) && known && S.constNum(ov) === 0 && op === ADD);
+  if (!allowed) fail(env, Msg.ptrArithOn(dst, typeName(ptr.t)));
+  const out = cloneReg(ptr);
+  checkSaneOffset(env, offReg, ptr.t);
+  checkSaneOffset(env, ptr, ptr.t);
+  const isPkt = b === T.PKT || b === T.PKT_META;
+  switch (op) {
+    case ADD: {
+      const c = known ? S.constNum(ov) : 0;
+      if (known && Number.isSafeInteger(c) && (ptr.off + c) === ((ptr.off + c) | 0)) {
+        out.off = ptr.off + c;
+        break;
+      }
+      out.v = S.ptrAdd(ptr.v, ov, false);
+      if (isPkt) { out.id = ++env.idGen; out.range = 0; }
+      break;
+    }
+    case SUB: {
+      if (offIsDst) fail(env, Msg.subPtrFromScalar(dst));
+      if (ptr.t === T.STACK) fail(env, Msg.subFromStackPtr(dst));
+      const c = known ? S.constNum(ov) : 0;
+      if (known && Number.isSafeInteger(c) && (ptr.off - c) === ((ptr.off - c) | 0)) {
+        out.off = ptr.off - c;
+        break;
+      }
+      out.v = S.ptrAdd(ptr.v, ov, true);
+      if (isPkt) { out.id = ++env.idGen; if (S.smin(ov) < 0) out.range = 0; }
+      break;
+    }
+    case AND: case OR: case XOR:
+      return fail(env, Msg.bitwiseOnPtr(dst, ALU_STR[op >> 4]!));
+    default:
+      fail(env, Msg.ptrArithOp(dst, ALU_STR[op >> 4]!));
+  }
+  checkSaneOffset(env, out, ptr.t);
+  regs[dst] = out;
+}
+
+/** check_reg_sane_offset. */
+function checkSaneOffset(env: Env, r: Reg, t: number): void {
+  const v = r.v;
+  if (S.isConst(v)) {
+    const val = S.constNum(v);
+    if (val >= MAX_VAR_OFF || val <= -MAX_VAR_OFF) fail(env, Msg.mathBetween(typeName(t), S.constStr(v)));
+  }
+  if (r.off >= MAX_VAR_OFF || r.off <= -MAX_VAR_OFF) fail(env, Msg.ptrOffNotAllowed(typeName(t), r.off));
+  if (S.sminIsMin(v)) fail(env, `math between ${typeName(t)} pointer and register with unbounded min value is not allowed`);
+  const smin = S.smin(v);
+  if (smin >= MAX_VAR_OFF || smin <= -MAX_VAR_OFF) fail(env, Msg.valueMakesOob(S.sminStr(v), typeName(t)));
+}
+

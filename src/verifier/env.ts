@@ -1,0 +1,57 @@
+/**
+ * The verification environment shared by the transfer functions (struct bpf_verifier_env, the
+ * parts the model needs), and the exception used to stop at the first error.
+ * @module
+ */
+import type { Slots } from './ir.js';
+import type { Structure } from './structure.js';
+import type { VState } from './state.js';
+
+/** Thrown by a check to reject the program; caught by the explorer. */
+export class Reject {
+  /** Slot of the instruction being verified. */
+  readonly insn: number;
+  /** The kernel's error line. */
+  readonly message: string;
+  constructor(insn: number, message: string) {
+    this.insn = insn;
+    this.message = message;
+  }
+}
+
+/** Everything a transfer function may read or change. */
+export interface Env {
+  /** The program. */
+  readonly s: Slots;
+  /** Structural facts. */
+  readonly st: Structure;
+  /** Program type number. */
+  readonly progType: number;
+  /** expected_attach_type. */
+  readonly attachType: number;
+  /** Whether the license is GPL-compatible. */
+  readonly gpl: boolean;
+  /** Strict alignment (BPF_F_STRICT_ALIGNMENT without BPF_F_ANY_ALIGNMENT). */
+  readonly strictAlign: boolean;
+  /** The state being advanced. */
+  state: VState;
+  /** Slot being verified. */
+  insnIdx: number;
+  /** Id generator (env->id_gen). */
+  idGen: number;
+  /** Per slot: the pointer type a load/store used first (save_aux_ptr_type), 0 when none yet. */
+  readonly auxPtrType: Int32Array;
+  /** Per subprogram: deepest stack use in bytes. */
+  readonly stackDepth: number[];
+  /** Log lines so far. */
+  readonly log: string[];
+  /** Log level. */
+  readonly logLevel: number;
+  /** Queues the state for exploration at `insn` (push_stack). */
+  push(state: VState, insn: number): void;
+}
+
+/** Rejects at the current instruction. */
+export function fail(env: Env, message: string): never {
+  throw new Reject(env.insnIdx, message);
+}

@@ -1,0 +1,309 @@
+/**
+ * The path explorer (do_check): walks instructions from the entry, pushing the jump target of
+ * every undecided branch and continuing with the fall-through, as the kernel does, so the first
+ * error found is the kernel's. Checkpoints at prune points stop paths covered by a fully
+ * explored state; identical states on the current path are an infinite loop.
+ * @module
+ */
+import type { Env } from './env.js';
+import { fail } from './env.js';
+import { Msg } from './messages.js';
+import type { VState } from './state.js';
+import { T, cloneState, cur, newFrame, notInit, pointer, unknownScalar, knownScalar } from './state.js';
+import { checkAlu, readReg, checkWritable } from './alu.js';
+import { checkLoad, checkStore, checkStoreImm, checkAtomic } from './check-mem.js';
+import { checkCondJmp } from './jump.js';
+import { checkHelperCall } from './helper-call.js';
+import { statesEqual } from './prune.js';
+import { S } from './scalar.js';
+import { ProgType } from './kinds.js';
+
+/** The kernel's limit on processed instructions (BPF_COMPLEXITY_LIMIT_INSNS). */
+export const INSN_LIMIT = 1_000_000;
+const MAX_CALL_FRAMES = 8;
+const EXIT_PATH = -1;
+
+interface Checkpoint {
+  st: VState;
+  insn: number;
+  branches: number;
+  parent: Checkpoint | undefined;
+  hit: number;
+  miss: number;
+}
+
+interface Pending { st: VState; insn: number; parent: Checkpoint | undefined }
+
+/** Counters the explorer reports. */
+export interface ExploreStats {
+  /** Instructions processed. */
+  processed: number;
+  /** States saved at prune points. */
+  totalStates: number;
+  /** Most states kept for one instruction. */
+  maxStatesPerInsn: number;
+  /** Most states kept at once. */
+  peakStates: number;
+}
+
+/** Explorer bookkeeping beyond Env. */
+export class Explorer {
+  private readonly pending: Pending[] = [];
+  private readonly explored = new Map<number, Checkpoint[]>();
+  private parent: Checkpoint | undefined;
+  private jmps = 0;
+  private prevJmps = 0;
+  private prevInsns = 0;
+  private statesNow = 0;
+  /** Statistics of the run. */
+  readonly stats: ExploreStats = { processed: 0, totalStates: 0, maxStatesPerInsn: 0, peakStates: 0 };
+
+  constructor(private readonly env: Env, private readonly live: Uint16Array) {
+    env.push = (st: VState, insn: number): void => {
+      this.pending.push({ st, insn, parent: this.parent });
+      if (this.parent) this.parent.branches++;
+    };
+  }
+
+  private liveMask(st: VState, insn: number): (f: number) => number {
+    return (f: number): number => {
+      if (f === st.frames.length - 1) return this.live[insn]!;
+      const callee = st.frames[f + 1]!;
+      return this.live[callee.callsite + 1] ?? 0x7ff;
+    };
+  }
+
+  private endPath(): void {
+    let cp = this.parent;
+    while (cp) {
+      if (--cp.branches > 0) break;
+      cp = cp.parent;
+    }
+  }
+
+  /** is_state_visited: true when the current path can be pruned here. */
+  private visited(insn: number): boolean {
+    const env = this.env, st = env.state;
+    const force = env.st.forceCheckpoint[insn] === 1;
+    let add = force || (this.jmps - this.prevJmps >= 2 && this.stats.processed - this.prevInsns >= 8);
+    const list = this.explored.get(insn) ?? [];
+    const keep: Checkpoint[] = [];
+    let hit = false;
+    for (const cp of list) {
+      if (!hit) {
+        if (cp.branches > 0) {
+          if (statesEqual(cp.st, st, () => 0x7ff, true)) fail(env, Msg.infiniteLoop(insn));
+          if (!force && this.jmps - this.prevJmps < 20 && this.stats.processed - this.prevInsns < 100) add = false;
+        } else if (statesEqual(cp.st, st, this.liveMask(st, insn), false)) {
+          cp.hit++;
+          hit = true;
+          keep.push(cp);
+          continue;
+        }
+        if (add) cp.miss++;
+        const n = force && cp.branches > 0 ? 64 : 3;
+        if (cp.miss > cp.hit * n + n) { this.statesNow--; continue; }
+      }
+      keep.push(cp);
+    }
+    this.explored.set(insn, keep);
+    if (hit) return true;
+    if (this.stats.maxStatesPerInsn < list.length) this.stats.maxStatesPerInsn = list.length;
+    if (!add) return false;
+    this.stats.totalStates++;
+    this.statesNow++;
+    if (this.statesNow > this.stats.peakStates) this.stats.peakStates = this.statesNow;
+    this.prevJmps = this.jmps;
+    this.prevInsns = this.stats.processed;
+    const cp: Checkpoint = { st: cloneState(st), insn, branches: 1, parent: this.parent, hit: 0, miss: 0 };
+    keep.push(cp);
+    this.parent = cp;
+    return false;
+  }
+
+  /** Runs do_check from the entry state. Throws Reject on the first error. */
+  run(entry: VState, start: number): void {
+    const env = this.env;
+    env.state = entry;
+    let idx = start;
+    for (;;) {
+      if (idx < 0 || idx >= env.s.len) fail(env, `invalid insn idx ${idx} insn_cnt ${env.s.len}`);
+      env.insnIdx = idx;
+      if (++this.stats.processed > INSN_LIMIT) fail(env, Msg.tooLarge(this.stats.processed));
+      let next: number;
+      if (env.st.prunePoint[idx] === 1 && this.visited(idx)) next = EXIT_PATH;
+      else next = this.step(idx);
+      if (next === EXIT_PATH) {
+        this.endPath();
+        const p = this.pending.pop();
+        if (!p) return;
+        env.state = p.st;
+        this.parent = p.parent;
+        idx = p.insn;
+      } else {
+        idx = next;
+      }
+    }
+  }
+
+  private step(i: number): number {
+    const env = this.env, s = env.s;
+    const code = s.code[i]!, cls = code & 7;
+    switch (cls) {
+      case 0x04: case 0x07: checkAlu(env, i); return i + 1;
+      case 0x01: checkLoad(env, i); return i + 1;
+      case 0x03:
+        if ((code & 0xe0) === 0xc0) { checkAtomic(env, i); return i + 1; }
+        if ((code & 0xe0) !== 0x60 || s.imm[i] !== 0) fail(env, Msg.reserved('BPF_STX'));
+        checkStore(env, i);
+        return i + 1;
+      case 0x02:
+        if ((code & 0xe0) !== 0x60 || s.src[i] !== 0) fail(env, Msg.reserved('BPF_ST'));
+        checkStoreImm(env, i);
+        return i + 1;
+      case 0x05: case 0x06: {
+        this.jmps++;
+        const op = code & 0xf0;
+        if (op === 0x80) return this.call(i);
+        if (op === 0x00) {
+          if ((code & 8) || s.src[i] !== 0 || s.dst[i] !== 0 || (cls === 5 && s.imm[i] !== 0) || (cls === 6 && s.off[i] !== 0)) {
+            fail(env, Msg.reserved('BPF_JA'));
+          }
+          return i + (cls === 5 ? s.off[i]! : s.imm[i]!) + 1;
+        }
+        if (op === 0x90) {
+          if ((code & 8) || s.imm[i] !== 0 || s.src[i] !== 0 || s.dst[i] !== 0 || cls === 6) fail(env, Msg.reserved('BPF_EXIT'));
+          return this.exit();
+        }
+        const n = checkCondJmp(env, i);
+        return n < 0 ? EXIT_PATH : n;
+      }
+      case 0x00: {
+        const mode = code & 0xe0;
+        if (mode === 0x20 || mode === 0x40) { this.ldAbs(i); return i + 1; }
+        if (mode !== 0) fail(env, Msg.invalidLdMode());
+        this.ldImm(i);
+        return i + 2;
+      }
+      default:
+        return fail(env, `unknown insn class ${cls}`);
+    }
+  }
+
+  private ldImm(i: number): void {
+    const env = this.env, s = env.s;
+    if (s.code[i] !== 0x18) fail(env, 'invalid BPF_LD_IMM insn');
+    if (s.off[i] !== 0) fail(env, Msg.reserved('BPF_LD_IMM64'));
+    const dst = s.dst[i]!;
+    checkWritable(env, dst);
+    const regs = cur(env.state).regs;
+    const src = s.src[i]!;
+    if (src === 0) { regs[dst] = knownScalar(s.imm[i]!, s.imm[i + 1]!); return; }
+    if (src === 4) { fail(env, 'missing btf func_info'); }
+    const m = env.st.ldMap[i]!;
+    if (src === 2) regs[dst] = pointer(T.MAP_VALUE, { map: m, off: s.imm[i + 1]! });
+    else regs[dst] = pointer(T.MAP_PTR, { map: m });
+  }
+
+  private ldAbs(i: number): void {
+    const env = this.env, s = env.s;
+    const pt = env.progType;
+    if (pt !== ProgType.SOCKET_FILTER && pt !== ProgType.SCHED_CLS && pt !== ProgType.SCHED_ACT) fail(env, Msg.ldAbsNeedsSkb());
+    const mode = s.code[i]! & 0xe0;
+    if (s.dst[i] !== 0 || s.off[i] !== 0 || (s.code[i]! & 0x18) === 0x18 || (mode === 0x20 && s.src[i] !== 0)) fail(env, Msg.ldAbsReserved());
+    readReg(env, 6);
+    this.resourceLeak(true, 'BPF_LD_[ABS|IND]');
+    const regs = cur(env.state).regs;
+    if (regs[6]!.t !== T.CTX) fail(env, 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
+    if (mode === 0x40) readReg(env, s.src[i]!);
+    const r6 = regs[6]!;
+    if (r6.off < 0) fail(env, `negative offset ctx ptr R6 off=${r6.off} disallowed`);
+    if (r6.off) fail(env, Msg.modifiedCtx(6, r6.off));
+    for (let r = 0; r <= 5; r++) regs[r] = notInit();
+    regs[0] = unknownScalar();
+  }
+
+  /** check_resource_leak. */
+  resourceLeak(checkLock: boolean, prefix: string): void {
+    const env = this.env, st = env.state;
+    if (checkLock && st.lock) fail(env, `${prefix} cannot be used inside bpf_spin_lock-ed region`);
+    const leaked = st.refs.filter((r) => r.kind === 'ptr');
+    if (leaked.length && (st.frames.length === 1 || prefix !== 'BPF_EXIT instruction in main prog')) {
+      for (const r of leaked) env.log.push(Msg.unreleasedRef(r.id, r.insn));
+      fail(env, `${prefix} would lead to reference leak`);
+    }
+  }
+
+  private exit(): number {
+    const env = this.env, st = env.state;
+    this.resourceLeak(st.frames.length === 1, 'BPF_EXIT instruction in main prog');
+    if (st.frames.length > 1) {
+      const callee = cur(st);
+      const r0 = callee.regs[0]!;
+      if (r0.t === T.STACK) fail(env, Msg.cannotReturnStack());
+      st.frames.pop();
+      cur(st).regs[0] = r0;
+      return callee.callsite + 1;
+    }
+    const r0 = readReg(env, 0);
+    this.returnCode(r0);
+    return EXIT_PATH;
+  }
+
+  private returnCode(r0: ReturnType<typeof readReg>): void {
+    const env = this.env;
+    let lo = 0, hi = 1;
+    switch (env.progType) {
+      case ProgType.CGROUP_SKB:
+        if (env.attachType === 1) hi = 3;
+        break;
+      case ProgType.CGROUP_SOCK: case ProgType.SOCK_OPS: case ProgType.CGROUP_DEVICE:
+      case ProgType.CGROUP_SYSCTL: case ProgType.CGROUP_SOCKOPT:
+        break;
+      case ProgType.SK_LOOKUP: lo = 0; hi = 1; break;
+      default: return;
+    }
+    if (r0.t !== T.SCALAR) fail(env, `At program exit the register R0 is not a known value (${r0.t === T.NOT_INIT ? '?' : 'ptr'})`);
+    const smin = S.smin(r0.v), smax = S.smax(r0.v);
+    if (smin >= lo && smax <= hi) return;
+    let m = 'At program exit the register R0 has';
+    let unknown = true;
+    if (!S.sminIsMin(r0.v)) { m += ` smin=${S.sminStr(r0.v)}`; unknown = false; }
+    if (!S.smaxIsMax(r0.v)) { m += ` smax=${S.smaxStr(r0.v)}`; unknown = false; }
+    if (unknown) m += ' unknown scalar value';
+    fail(env, `${m} should have been in [${lo}, ${hi}]`);
+  }
+
+  private call(i: number): number {
+    const env = this.env, s = env.s;
+    const code = s.code[i]!, src = s.src[i]!;
+    if ((code & 8) || (src !== 2 && s.off[i] !== 0) || (src !== 0 && src !== 1 && src !== 2) || s.dst[i] !== 0 || (code & 7) === 6) {
+      fail(env, Msg.reserved('BPF_CALL'));
+    }
+    if (env.state.lock && !(src === 0 && s.imm[i] === 94)) fail(env, Msg.callsWhileLocked());
+    if (src === 1) return this.pseudoCall(i);
+    if (src === 2) return fail(env, Msg.notModelled('kfunc calls'));
+    return checkHelperCall(env, i, this) ? EXIT_PATH : i + 1;
+  }
+
+  private pseudoCall(i: number): number {
+    const env = this.env, st = env.state;
+    const target = i + env.s.imm[i]! + 1;
+    const sub = env.st.subprogStarts.indexOf(target);
+    if (st.frames.length >= MAX_CALL_FRAMES) fail(env, Msg.callTooDeep(st.frames.length + 1));
+    const caller = cur(st);
+    const callee = newFrame(st.frames.length, i, sub);
+    for (let r = 1; r <= 5; r++) callee.regs[r] = caller.regs[r]!;
+    for (let r = 0; r <= 5; r++) caller.regs[r] = notInit();
+    st.frames.push(callee);
+    return target;
+  }
+}
+
+/** The state at program entry: R1 = ctx, R10 = frame pointer. */
+export function entryState(): VState {
+  const f = newFrame(0, -1, 0);
+  f.regs[1] = pointer(T.CTX);
+  return { frames: [f], refs: [], lock: 0, lockId: 0 };
+}
+

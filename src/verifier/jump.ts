@@ -1,0 +1,212 @@
+/**
+ * check_cond_jmp_op: branch-taken prediction, scalar refinement of both successors, null checks
+ * of maybe-null pointers, and packet range learning from comparisons with pkt_end.
+ * @module
+ */
+import type { Env } from './env.js';
+import { fail } from './env.js';
+import { Msg } from './messages.js';
+import { S } from './scalar.js';
+import type { Reg, VState } from './state.js';
+import { T, F, base, cloneState, cur, knownScalar } from './state.js';
+import { readReg } from './alu.js';
+
+const JEQ = 0x10, JGT = 0x20, JGE = 0x30, JNE = 0x50, JLT = 0xa0, JLE = 0xb0;
+const AT_PKT_END = -1, BEYOND_PKT_END = -2;
+
+function isPkt(r: Reg): boolean { return r.t === T.PKT || r.t === T.PKT_META || r.t === T.PKT_END; }
+function isPtr(r: Reg): boolean { return r.t !== T.SCALAR && r.t !== T.NOT_INIT; }
+
+function regNotNull(r: Reg): boolean {
+  if (r.t & F.MAYBE_NULL) return false;
+  const b = base(r.t);
+  return b === T.SOCKET || b === T.TCP_SOCK || b === T.MAP_VALUE || b === T.MAP_KEY || b === T.SOCK_COMMON ||
+    (b === T.MEM && !(r.t & F.UNTRUSTED)) || b === T.MAP_PTR;
+}
+
+/** flip_opcode: the operation with operands swapped. */
+export function flipOp(op: number): number {
+  switch (op) {
+    case JGT: return JLT; case JLT: return JGT; case JGE: return JLE; case JLE: return JGE;
+    case 0x60: return 0xc0; case 0xc0: return 0x60; case 0x70: return 0xd0; case 0xd0: return 0x70;
+    default: return op;
+  }
+}
+
+function pktBranchTaken(a: Reg, b: Reg, op: number): number {
+  let pkt: Reg;
+  if (b.t === T.PKT_END) pkt = a;
+  else if (a.t === T.PKT_END) { pkt = b; op = flipOp(op); } else return -1;
+  if (pkt.range >= 0) return -1;
+  switch (op) {
+    case JLE: case JGT:
+      if (pkt.range === BEYOND_PKT_END) return op === JGT ? 1 : 0;
+      break;
+    case JLT: case JGE:
+      if (pkt.range === BEYOND_PKT_END || pkt.range === AT_PKT_END) return op === JGE ? 1 : 0;
+      break;
+  }
+  return -1;
+}
+
+function branchTaken(a: Reg, b: Reg, op: number, is32: boolean): number {
+  if (isPkt(a) && isPkt(b) && !is32) return pktBranchTaken(a, b, op);
+  if (isPtr(a) || isPtr(b)) {
+    if (!(b.t === T.SCALAR && S.isConst32or64(b.v, is32))) { op = flipOp(op); [a, b] = [b, a]; }
+    if (!(b.t === T.SCALAR && S.isConst32or64(b.v, is32))) return -1;
+    if (!regNotNull(a)) return -1;
+    if (!S.isZero32or64(b.v, is32)) return -1;
+    return op === JEQ ? 0 : op === JNE ? 1 : -1;
+  }
+  return S.branchTaken(op, is32, a.v, b.v);
+}
+
+function forEachReg(st: VState, fn: (r: Reg) => void): void {
+  for (const f of st.frames) {
+    for (const r of f.regs) fn(r);
+    for (const sl of f.stack) if (sl.types[7] === 1) fn(sl.spilled);
+  }
+}
+
+function markPtrNotNull(r: Reg): void {
+  if (base(r.t) === T.MAP_VALUE) {
+    const m = r.map!;
+    if (m.spec.inner && (m.type === 12 || m.type === 13)) {
+      r.t = T.MAP_PTR;
+      r.map = { spec: m.spec.inner, type: typeof m.spec.inner.type === 'number' ? m.spec.inner.type : 2, uid: m.uid * 1000 + 1 };
+    } else if (m.type === 17) r.t = T.XDP_SOCK;
+    else if (m.type === 15 || m.type === 18) r.t = T.SOCKET;
+    else r.t = T.MAP_VALUE;
+    return;
+  }
+  r.t &= ~F.MAYBE_NULL;
+}
+
+/** mark_ptr_or_null_regs: after `if (rX == 0)`, every copy of the pointer becomes null or non-null. */
+export function markPtrOrNull(st: VState, regno: number, isNull: boolean): void {
+  const reg = cur(st).regs[regno]!;
+  const id = reg.id, ref = reg.ref;
+  if (ref && ref === id && isNull) st.refs = st.refs.filter((r) => r.id !== id);
+  forEachReg(st, (r) => {
+    if (!(r.t & F.MAYBE_NULL) || r.id !== id) return;
+    if (isNull) {
+      const z = knownScalar(0, 0);
+      r.t = z.t; r.v = z.v; r.id = 0; r.ref = 0; r.off = 0; r.map = undefined; r.range = 0;
+      return;
+    }
+    markPtrNotNull(r);
+    if (!(base(r.t) === T.MAP_VALUE && r.map?.spec.spinLockOff !== undefined)) r.id = 0;
+  });
+}
+
+function findGoodPktPointers(st: VState, dst: Reg, type: number, rightOpen: boolean): void {
+  const off = dst.off;
+  if (off < 0 || (off === 0 && rightOpen)) return;
+  const umax = S.umax(dst.v);
+  if (umax > 0xffff || umax + off > 0xffff) return;
+  const range = rightOpen ? off + 1 : off;
+  const id = dst.id;
+  forEachReg(st, (r) => { if (r.t === type && r.id === id) r.range = Math.max(r.range, range); });
+}
+
+function markPktEnd(st: VState, regno: number, open: boolean): void {
+  const r = cur(st).regs[regno]!;
+  if (r.t !== T.PKT) return;
+  r.range = open ? BEYOND_PKT_END : AT_PKT_END;
+}
+
+function isInitPkt(r: Reg, t: number): boolean {
+  return r.t === t && r.off === 0 && S.isConst(r.v) && S.constNum(r.v) === 0;
+}
+
+function matchPktPointers(op: number, dst: Reg, src: Reg, dstNo: number, srcNo: number, thisB: VState, other: VState): boolean {
+  const fwd = (dst.t === T.PKT && src.t === T.PKT_END) || (dst.t === T.PKT_META && isInitPkt(src, T.PKT));
+  const rev = (dst.t === T.PKT_END && src.t === T.PKT) || (isInitPkt(dst, T.PKT) && src.t === T.PKT_META);
+  if (!fwd && !rev) return false;
+  switch (op) {
+    case JGT:
+      if (fwd) { findGoodPktPointers(thisB, dst, dst.t, false); markPktEnd(other, dstNo, true); }
+      else { findGoodPktPointers(other, src, src.t, true); markPktEnd(thisB, srcNo, false); }
+      break;
+    case JLT:
+      if (fwd) { findGoodPktPointers(other, dst, dst.t, true); markPktEnd(thisB, dstNo, false); }
+      else { findGoodPktPointers(thisB, src, src.t, false); markPktEnd(other, srcNo, true); }
+      break;
+    case JGE:
+      if (fwd) { findGoodPktPointers(thisB, dst, dst.t, true); markPktEnd(other, dstNo, false); }
+      else { findGoodPktPointers(other, src, src.t, false); markPktEnd(thisB, srcNo, true); }
+      break;
+    case JLE:
+      if (fwd) { findGoodPktPointers(other, dst, dst.t, false); markPktEnd(thisB, dstNo, true); }
+      else { findGoodPktPointers(thisB, src, src.t, true); markPktEnd(other, srcNo, false); }
+      break;
+    default: return false;
+  }
+  return true;
+}
+
+/** Linked scalars: copies sharing `id` learn the same bounds (sync_linked_regs, offset-free links only). */
+function syncLinked(st: VState, known: Reg): void {
+  if (known.t !== T.SCALAR || !known.id) return;
+  forEachReg(st, (r) => { if (r !== known && r.t === T.SCALAR && r.id === known.id) r.v = known.v; });
+}
+
+/**
+ * Verifies a conditional jump at slot `i`. Returns the next slot for the current path; a taken
+ * branch that must also be explored is pushed (the kernel continues with the fall-through).
+ */
+export function checkCondJmp(env: Env, i: number): number {
+  const s = env.s;
+  const code = s.code[i]!, op = code & 0xf0, is32 = (code & 7) === 6, x = (code & 8) !== 0;
+  const off = s.off[i]!, dstNo = s.dst[i]!, srcNo = s.src[i]!;
+  if (op === 0xe0) {
+    if (code !== 0xe5 || srcNo !== 0 || dstNo !== 0 || s.imm[i] !== 0) fail(env, `invalid may_goto imm ${s.imm[i]!}`);
+    return fail(env, Msg.notModelled('may_goto'));
+  }
+  if (op === 0x00 || op > 0xe0) fail(env, Msg.invalidJmpOpcode(op));
+  readReg(env, dstNo);
+  let src: Reg;
+  if (x) {
+    if (s.imm[i] !== 0) fail(env, Msg.reserved('BPF_JMP/JMP32'));
+    src = readReg(env, srcNo);
+  } else {
+    if (srcNo !== 0) fail(env, Msg.reserved('BPF_JMP/JMP32'));
+    const imm = s.imm[i]!;
+    src = knownScalar(imm | 0, imm < 0 ? -1 : 0);
+  }
+  const thisB = env.state;
+  const dst = cur(thisB).regs[dstNo]!;
+  const pred = branchTaken(dst, src, op, is32);
+  if (pred === 1) return i + off + 1;
+  if (pred === 0) return i + 1;
+  const other = cloneState(thisB);
+  const oregs = cur(other).regs;
+  const odst = oregs[dstNo]!;
+  const osrc = x ? oregs[srcNo]! : knownScalar(s.imm[i]! | 0, s.imm[i]! < 0 ? -1 : 0);
+  let pushOther = true, keepThis = true;
+  if (dst.t === T.SCALAR && src.t === T.SCALAR) {
+    const t = S.refine(op, is32, odst.v, osrc.v);
+    const f = S.refine(S.negate(op), is32, dst.v, src.v);
+    if (t) { odst.v = t[0]; osrc.v = t[1]; } else pushOther = false;
+    if (f) { dst.v = f[0]; src.v = f[1]; } else keepThis = false;
+    if (x) { syncLinked(thisB, src); syncLinked(other, osrc); }
+    syncLinked(thisB, dst);
+    syncLinked(other, odst);
+  }
+  if (!is32 && x && isPtr(src) && isPtr(dst) && ((src.t & F.MAYBE_NULL) !== 0) !== ((dst.t & F.MAYBE_NULL) !== 0) &&
+    base(src.t) !== T.BTF_ID && base(dst.t) !== T.BTF_ID) {
+    const eq = op === JEQ ? other : op === JNE ? thisB : undefined;
+    if (eq) markPtrNotNull(cur(eq).regs[src.t & F.MAYBE_NULL ? srcNo : dstNo]!);
+  }
+  if (!is32 && !x && s.imm[i] === 0 && (op === JEQ || op === JNE) && (dst.t & F.MAYBE_NULL)) {
+    markPtrOrNull(thisB, dstNo, op === JNE);
+    markPtrOrNull(other, dstNo, op === JEQ);
+  } else if (x && !is32) {
+    matchPktPointers(op, dst, cur(thisB).regs[srcNo]!, dstNo, srcNo, thisB, other);
+  }
+  // An impossible successor (refinement found no value) is not explored; the kernel would have
+  // predicted the branch, so this only happens for contradictory bounds.
+  if (pushOther) env.push(other, i + off + 1);
+  if (!keepThis) return -1;
+  return i + 1;
+}

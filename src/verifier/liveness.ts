@@ -1,0 +1,70 @@
+/**
+ * Register liveness per slot (the role of compute_live_registers in Linux 6.18): a register not
+ * read before being written on any path from an instruction does not matter for pruning there.
+ * Computed once, backwards, to a fixed point; calls are assumed to read R1-R5.
+ * @module
+ */
+import type { Slots } from './ir.js';
+
+const ARGS = 0b111110, CLOBBER = 0b111111;
+
+function usesDefs(s: Slots, i: number): [number, number] {
+  const code = s.code[i]!, cls = code & 7, dst = 1 << s.dst[i]!, src = 1 << s.src[i]!;
+  const op = code & 0xf0, x = (code & 8) !== 0;
+  switch (cls) {
+    case 0x04: case 0x07:
+      if (op === 0xb0) return [x ? src : 0, dst];
+      return [dst | (x ? src : 0), dst];
+    case 0x01: return [src, dst];
+    case 0x02: return [dst, 0];
+    case 0x03: {
+      if ((code & 0xe0) === 0xc0) {
+        const imm = s.imm[i]!;
+        if (imm === 0xf1) return [dst | src | 1, 1];
+        if (imm === 0x100) return [src, dst];
+        return [dst | src, imm & 1 ? src : 0];
+      }
+      return [dst | src, 0];
+    }
+    case 0x00:
+      if (code === 0x18) return [0, dst];
+      return [(1 << 6) | ((code & 0xe0) === 0x40 ? src : 0), CLOBBER];
+    case 0x05: case 0x06:
+      if (op === 0x80) return [ARGS, CLOBBER];
+      if (op === 0x90) return [1, 0];
+      if (op === 0x00 || op === 0xe0) return [0, 0];
+      return [dst | (x ? src : 0), 0];
+    default: return [0, 0];
+  }
+}
+
+/** Live-in register masks (bit r = Rr) per slot. */
+export function liveRegisters(s: Slots): Uint16Array {
+  const n = s.len;
+  const live = new Uint16Array(n);
+  const use = new Uint16Array(n), def = new Uint16Array(n);
+  for (let i = 0; i < n; i++) {
+    const [u, d] = usesDefs(s, i);
+    use[i] = u; def[i] = d;
+  }
+  const succ = (i: number): number[] => {
+    const code = s.code[i]!, cls = code & 7, op = code & 0xf0;
+    if (code === 0x18) return [i + 2];
+    if (cls !== 0x05 && cls !== 0x06) return [i + 1];
+    if (op === 0x90) return [];
+    if (op === 0x80) return [i + 1];
+    if (op === 0x00) return [i + (cls === 0x05 ? s.off[i]! : s.imm[i]!) + 1];
+    return [i + 1, i + s.off[i]! + 1];
+  };
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (let i = n - 1; i >= 0; i--) {
+      let out = 0;
+      for (const t of succ(i)) if (t >= 0 && t < n) out |= live[t]!;
+      const v = (use[i]! | (out & ~def[i]!)) & 0x7ff;
+      if (v !== live[i]) { live[i] = v; changed = true; }
+    }
+  }
+  return live;
+}

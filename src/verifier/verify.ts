@@ -1,0 +1,115 @@
+/**
+ * `verify()`: the verifier model's entry point. Runs the kernel's passes in its order
+ * (structure, path exploration, stack depth) and reports the kernel's first error line.
+ * Never throws: malformed input and internal failures come back as rejections.
+ * @module
+ */
+import type { Instruction } from '../asm/instruction.js';
+import type { Slots } from './ir.js';
+import { slotsFromBytes, slotsFromInstructions } from './ir.js';
+import type { VerifyOptions, VerifyResult, VerifierMapSpec } from './types.js';
+import { checkStructure } from './structure.js';
+import type { Structure } from './structure.js';
+import type { Env } from './env.js';
+import { Reject } from './env.js';
+import { Explorer, entryState, INSN_LIMIT } from './explore.js';
+import { liveRegisters } from './liveness.js';
+import { PROG_TYPE_NAMES, ProgType, typeNumber } from './kinds.js';
+import { Msg } from './messages.js';
+
+export type { VerifyOptions, VerifyResult, VerifierMapSpec, VerifyError } from './types.js';
+
+const GPL_COMPATIBLE = ['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'];
+
+/**
+ * Verifies a program as Linux 6.18 would when loaded by root, without a kernel.
+ * `program` is Instructions (labels and map names resolved here) or the raw bytes the kernel
+ * reads. Map references resolve through `options.maps` by name or by the fd in `imm`.
+ */
+export function verify(program: readonly Instruction[] | Uint8Array, options: VerifyOptions): VerifyResult {
+  try {
+    return verifyUnsafe(program, options);
+  } catch (e) {
+    const message = e instanceof Reject ? e.message : `not modelled: internal error: ${e instanceof Error ? e.message : String(e)}`;
+    const insn = e instanceof Reject ? e.insn : -1;
+    return { ok: false, processed: 0, error: { insn, message }, log: [message] };
+  }
+}
+
+function reject(insn: number, message: string, log: string[], processed: number, s?: Slots): VerifyResult {
+  const source = s && insn >= 0 ? s.source[insn] : undefined;
+  return { ok: false, processed, error: source ? { insn, message, source } : { insn, message }, log: [...log, message] };
+}
+
+function statsLine(processed: number, st: { maxStatesPerInsn: number; totalStates: number; peakStates: number }): string {
+  return `processed ${processed} insns (limit ${INSN_LIMIT}) max_states_per_insn ${st.maxStatesPerInsn} ` +
+    `total_states ${st.totalStates} peak_states ${st.peakStates} mark_read 0`;
+}
+
+function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: VerifyOptions): VerifyResult {
+  const progType = typeNumber(options.type ?? -1, PROG_TYPE_NAMES);
+  if (progType <= 0) return reject(-1, Msg.notModelled(`program type ${String(options.type)}`), [], 0);
+  let s: Slots;
+  if (program instanceof Uint8Array) {
+    const r = slotsFromBytes(program);
+    if (!r) return reject(-1, `invalid program length ${program.length} (not a multiple of 8 bytes)`, [], 0);
+    s = r;
+  } else if (Array.isArray(program)) {
+    const r = slotsFromInstructions(program);
+    if (typeof r === 'string') return reject(-1, r, [], 0);
+    s = r;
+  } else {
+    return reject(-1, 'program must be an array of Instructions or a Uint8Array', [], 0);
+  }
+  if (s.len === 0 || s.len > INSN_LIMIT) return reject(-1, `invalid program length: ${s.len} instructions (E2BIG)`, [], 0);
+  const maps = options.maps ?? {};
+  const lookup = (name: string | undefined, fd: number): VerifierMapSpec | undefined =>
+    (name !== undefined ? maps[name] : undefined) ?? maps[fd] ?? maps[String(fd)];
+  const structure = checkStructure(s, progType, lookup);
+  const log: string[] = [];
+  if ('message' in structure) return reject(structure.insn, structure.message, log, 0, s);
+  const flags = options.progFlags ?? 0;
+  const env: Env = {
+    s, st: structure, progType, attachType: options.expectedAttachType ?? 0,
+    gpl: GPL_COMPATIBLE.includes(options.license ?? 'GPL'),
+    strictAlign: (flags & 1) !== 0 && (flags & 2) === 0,
+    state: entryState(), insnIdx: 0, idGen: 0, auxPtrType: new Int32Array(s.len),
+    stackDepth: structure.subprogStarts.map(() => 0), log, logLevel: options.logLevel ?? 1,
+    push: () => undefined,
+  };
+  const ex = new Explorer(env, liveRegisters(s));
+  try {
+    ex.run(entryState(), 0);
+  } catch (e) {
+    if (!(e instanceof Reject)) throw e;
+    return reject(e.insn, e.message, log, ex.stats.processed, s);
+  }
+  const depthErr = checkStackDepth(s, structure, env.stackDepth, progType);
+  if (depthErr) return reject(-1, depthErr, log, ex.stats.processed, s);
+  return { ok: true, processed: ex.stats.processed, log: [...log, statsLine(ex.stats.processed, ex.stats)] };
+}
+
+/** check_max_stack_depth for the main program's call graph (JIT on: 16-byte rounding). */
+function checkStackDepth(s: Slots, st: Structure, depths: number[], progType: number): string | undefined {
+  const starts = st.subprogStarts;
+  const privStack = progType === ProgType.KPROBE || progType === ProgType.TRACEPOINT || progType === ProgType.RAW_TRACEPOINT;
+  const round = (d: number): number => Math.ceil(d / 16) * 16;
+  const walk = (idx: number, frame: number, depth: number): string | undefined => {
+    const d = round(depths[idx] ?? 0);
+    if (!(privStack && d >= 64)) {
+      depth += d;
+      if (depth > 512) return Msg.combinedStack(frame + 1, depth);
+    }
+    for (let i = starts[idx]!; i < starts[idx + 1]!; i++) {
+      const isCall = s.code[i] === 0x85 && s.src[i] === 1;
+      const isFunc = s.code[i] === 0x18 && s.src[i] === 4;
+      if (!isCall && !isFunc) continue;
+      const sidx = starts.indexOf(i + s.imm[i]! + 1);
+      if (frame + 1 >= 8) return Msg.callStackTooDeep(frame + 1);
+      const r = walk(sidx, frame + 1, depth);
+      if (r) return r;
+    }
+    return undefined;
+  };
+  return walk(0, 0, 0);
+}
