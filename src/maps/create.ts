@@ -61,6 +61,23 @@ export function perCpu<T>(value: Codec<T>, n: number): Codec<T[]> {
   };
 }
 
+/** What BPF_MAP_CREATE requires of each type (Linux 6.18 *_map_alloc_check), for EINVAL hints. */
+const TYPE_RULES: Partial<Record<number, string>> = {
+  [MapType.HASH]: 'key and value sizes must be non-zero, max entries non-zero',
+  [MapType.ARRAY]: 'key must be 4 bytes, value non-zero, max entries non-zero; BPF_F_MMAPABLE only here',
+  [MapType.PERCPU_ARRAY]: 'key must be 4 bytes, value non-zero and at most 32 KiB',
+  [MapType.LPM_TRIE]: 'needs BPF_F_NO_PREALLOC; key is u32 prefix length + 1..256 data bytes; value non-zero',
+  [MapType.RINGBUF]: 'key and value must be 0; max entries a power-of-2 multiple of the page size',
+  [MapType.USER_RINGBUF]: 'key and value must be 0; max entries a power-of-2 multiple of the page size',
+  [MapType.QUEUE]: 'key must be 0, value non-zero',
+  [MapType.STACK]: 'key must be 0, value non-zero',
+  [MapType.BLOOM_FILTER]: 'key must be 0, value non-zero, max entries non-zero; map_extra low 4 bits = hash count',
+  [MapType.ARENA]: 'needs BPF_F_MMAPABLE; key and value 0; max entries = pages; map_extra page-aligned or 0',
+  [MapType.STACK_TRACE]: 'key must be 4 bytes; value a multiple of 8 (u64 ips) or of the build-id record size',
+  [MapType.ARRAY_OF_MAPS]: 'key 4, value 4; the inner map must be a type that can be nested',
+  [MapType.HASH_OF_MAPS]: 'value 4; the inner map must be a type that can be nested',
+};
+
 let createMem: NativeBuffer | undefined;
 
 /** BPF_MAP_CREATE for a resolved spec; returns the owned fd. */
@@ -74,7 +91,8 @@ export function createMapFd(s: ResolvedMapSpec): Fd {
     if (rc < 0) {
       throw syscallError('BPF_MAP_CREATE', -rc,
         rc === -22 ? `the kernel refused this ${s.typeName} spec (key ${s.keySize}, value ${s.valueSize}, ` +
-          `max entries ${s.maxEntries}, flags 0x${s.flags.toString(16)}): check the type's rules` : undefined);
+          `max entries ${s.maxEntries}, flags 0x${s.flags.toString(16)}): ${TYPE_RULES[s.type] ?? 'check the type\'s rules'}`
+          : undefined);
     }
     return new Fd(rc);
   } finally {

@@ -192,6 +192,7 @@ describe.skipIf(!kernel.ok)('every map type this kernel creates', () => {
     expect(producer.bytes.readBigUInt64LE(0)).toBe(0n);
     expect(code(() => rb.lookup(new Uint8Array(0)))).not.toBe('ok');
     expect(code(() => createMap({ type: 'ringbuf', maxEntries: 3 * ps }))).toBe('EINVAL'); // not a power of 2
+    expect(() => createMap({ type: 'ringbuf', maxEntries: 3 * ps })).toThrow(/power-of-2 multiple of the page size/);
     const urb = track(createMap({ type: 'user_ringbuf', maxEntries: 4 * ps }));
     expect(urb.info().type).toBe(MapType.USER_RINGBUF);
   });
