@@ -101,6 +101,8 @@ export class BpfMap<K = Uint8Array, V = Uint8Array> implements HasFd, Disposable
   /** Writes a value at `off`; fd-valued maps also take an fd owner (`{ fd }`). */
   encodeValue(value: V | Uint8Array | HasFd, bytes: Uint8Array, dv: DataView, off: number): void {
     if (FD_VALUE_TYPES.has(this.spec.type) && isHasFd(value)) {
+      // 8-byte sockmap values are read as a u64 fd: the upper half must be zero too.
+      bytes.fill(0, off, off + this.valueBytes);
       dv.setUint32(off, value.fd, true);
       return;
     }

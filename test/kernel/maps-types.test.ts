@@ -153,6 +153,8 @@ describe.skipIf(!kernel.ok)('every map type this kernel creates', () => {
       expect(sockFd).toBeGreaterThan(2);
       const sm = track(createMap({ type: 'sockmap', value: u64, maxEntries: 2 }));
       const sh = track(createMap({ type: 'sockhash', key: u32, value: u64, maxEntries: 2 }));
+      // A refused raw value leaves high bits in the scratch; an fd update must not inherit them.
+      expect(code(() => sm.update(1, 0xffff_ffff_0000_0000n))).not.toBe('ok');
       sm.update(0, { fd: sockFd });
       sh.update(5, { fd: sockFd });
       const cookie = sm.lookup(0);
