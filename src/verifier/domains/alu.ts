@@ -7,7 +7,7 @@
 import {
   MASK_HI, MASK_LO, S32_MAX, S32_MIN, SCALAR_WORDS, SMAX_HI, SMAX_LO, SMIN_HI, SMIN_LO, U32_MAX, U32_MIN,
   UMAX_HI, UMAX_LO, UMIN_HI, UMIN_LO, VAL_HI, VAL_LO, copyScalar, isConst, isConst32, markKnown,
-  markKnown32, markUnbounded32, markUnknown,
+  markKnown32, markUnbounded, markUnbounded32, markUnknown,
 } from './scalar.js';
 import { lowerU32, lowerU64, raiseU32, raiseU64, regBoundsSync, updateRegBounds } from './bounds-sync.js';
 import {
@@ -49,7 +49,8 @@ export function isSafeToCompute(src: Uint32Array, sb: number, op: number, alu64:
  * adjust_scalar_min_max_vals: `op` is the ALU operation as encoded (AluOp.ADD = 0x00 ...
  * AluOp.ARSH = 0xc0); `alu64` for BPF_ALU64. For NEG `src` is ignored. Ops the kernel does not
  * compute (div, mod, shift by a non-constant or >= width) make `dst` fully unknown (64-bit, no
- * zext) exactly as the kernel does. Ends with zext (alu32) and reg_bounds_sync.
+ * zext) exactly as the kernel does. Ends with zext (alu32) and reg_bounds_sync. END (byte swap)
+ * is {@link scalarByteSwap}.
  * An immediate operand is a scalar made with markKnown(imm, imm < 0 ? -1 : 0) (the kernel
  * sign-extends the 32-bit imm to 64 bits for both ALU and ALU64).
  * The register's id is the caller's: the kernel leaves it 0 except for its `r += const` links.
@@ -194,6 +195,53 @@ function scalar64Bit(d: Uint32Array, db: number, s: Uint32Array, op: number): vo
     d[db + SMIN_LO] = uminLo; d[db + SMIN_HI] = uminHi; d[db + SMAX_LO] = umaxLo; d[db + SMAX_HI] = umaxHi;
   } else setS64Unbounded(d, db);
   updateRegBounds(d, db);
+}
+
+const swab16 = (x: number): number => ((x & 0xff) << 8) | ((x >>> 8) & 0xff);
+const swab32 = (x: number): number =>
+  (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
+
+/**
+ * BPF_END on a scalar as the running 6.18 stable kernel does it (scalar_byte_swap, backported
+ * "bpf: Add bitwise tracking for BPF_END"; 6.18.2 itself only marked the register unknown):
+ * `imm` is 16, 32 or 64; `toBe` is the source bit (BPF_TO_BE); `alu64` for the unconditional
+ * bswap. The host is little-endian. Ends with reg_bounds_sync and no zext. Returns whether the
+ * register was mutated, in which case its id must be reset to 0 (le64 leaves it alone).
+ */
+export function scalarByteSwap(d: Uint32Array, db: number, imm: number, toBe: boolean, alu64: boolean): boolean {
+  const needBswap = alu64 || toBe;
+  const v = db + VAL_LO;
+  if (needBswap) {
+    const vl = d[v]!, vh = d[v + 1]!, ml = d[v + 2]!, mh = d[v + 3]!;
+    if (imm === 16) { d[v] = swab16(vl); d[v + 1] = 0; d[v + 2] = swab16(ml); d[v + 3] = 0; }
+    else if (imm === 32) { d[v] = swab32(vl); d[v + 1] = 0; d[v + 2] = swab32(ml); d[v + 3] = 0; }
+    else if (imm === 64) { d[v] = swab32(vh); d[v + 1] = swab32(vl); d[v + 2] = swab32(mh); d[v + 3] = swab32(ml); }
+    markUnbounded(d, db);
+  }
+  if (imm === 16 || imm === 32) coerceRegToSize(d, db, imm / 8);
+  regBoundsSync(d, db);
+  return needBswap || imm === 16 || imm === 32;
+}
+
+/**
+ * maybe_fork_scalars (6.18 stable backport): before AND / OR with a source whose 64-bit tnum is
+ * constant, a destination in [-1, 0] (64-bit, else 32-bit signed bounds) makes the kernel fork:
+ * it pushes a state that re-executes the same instruction with dst = 0 and continues with
+ * dst = -1. Returns 64 or 32 for the kind of fork, 0 for none. Apply with {@link forkValue}.
+ */
+export function forkKind(d: Uint32Array, db: number): 0 | 32 | 64 {
+  if (d[db + SMIN_LO] === 0xffffffff && d[db + SMIN_HI] === 0xffffffff && d[db + SMAX_LO] === 0 && d[db + SMAX_HI] === 0) return 64;
+  if (d[db + S32_MIN] === 0xffffffff && d[db + S32_MAX] === 0) return 32;
+  return 0;
+}
+
+/**
+ * One side of the fork: kind 64 is __mark_reg_known(dst, 0 or -1) (the kernel also clears the
+ * register's id), kind 32 is __mark_reg32_known(dst, 0 or -1) (id kept, 64-bit bounds kept).
+ */
+export function forkValue(d: Uint32Array, db: number, kind: 32 | 64, minusOne: boolean): void {
+  const v = minusOne ? 0xffffffff : 0;
+  if (kind === 64) markKnown(d, db, v, v); else markKnown32(d, db, v);
 }
 
 /** zext_32_to_64: var_off = tnum_subreg(var_off), then __reg_assign_32_into_64. */

@@ -6,9 +6,9 @@
  */
 import {
   MASK_HI, MASK_LO, S32_MAX, S32_MIN, SMAX_HI, SMAX_LO, SMIN_HI, SMIN_LO, U32_MAX, U32_MIN,
-  UMAX_HI, UMAX_LO, UMIN_HI, UMIN_LO, VAL_HI, VAL_LO, markUnbounded,
+  UMAX_HI, UMAX_LO, UMIN_HI, UMIN_LO, VAL_HI, VAL_LO, markKnown, markUnbounded,
 } from './scalar.js';
-import { tnumClearSubreg, tnumIntersect, tnumOr, tnumRange, tnumSubreg } from './tnum.js';
+import { tnumClearSubreg, tnumIntersect, tnumOr, tnumRange, tnumStep, tnumSubreg } from './tnum.js';
 
 // The helpers below take an absolute word index `i` (base + field offset) and a candidate; they
 // implement `field = max(field, candidate)` (raise) or `min` (lower) in the named signedness.
@@ -58,7 +58,21 @@ export function updateReg64Bounds(s: Uint32Array, b: number): void {
   lowerS64(s, b + SMAX_LO, vl | ml, vh | (mh & 0x7fffffff));
   raiseU64(s, b + UMIN_LO, vl, vh);
   lowerU64(s, b + UMAX_LO, vl | ml, vh | mh);
+  // 6.18 stable: when the u64 range and the tnum share a single value, the register is that value.
+  const uminLo = s[b + UMIN_LO]!, uminHi = s[b + UMIN_HI]!, umaxLo = s[b + UMAX_LO]!, umaxHi = s[b + UMAX_HI]!;
+  tnumStep(N, 0, s, b + VAL_LO, uminLo, uminHi);
+  const nl = N[0]!, nh = N[1]!;
+  const uminIn = ((uminLo & ~ml) >>> 0) === vl && ((uminHi & ~mh) >>> 0) === vh;
+  const tl = (vl | ml) >>> 0, th = (vh | mh) >>> 0;
+  if (uminIn && ltU(umaxLo, umaxHi, nl, nh)) markKnown(s, b, uminLo, uminHi);
+  else if (!uminIn && nl === tl && nh === th) markKnown(s, b, tl, th);
+  else if (!uminIn && leU(nl, nh, umaxLo, umaxHi)) {
+    tnumStep(N, 2, s, b + VAL_LO, nl, nh);
+    if (ltU(umaxLo, umaxHi, N[2]!, N[3]!)) markKnown(s, b, nl, nh);
+  }
 }
+
+const N = new Uint32Array(4);
 
 /** __update_reg_bounds: tighten all bounds from var_off. */
 export function updateRegBounds(s: Uint32Array, b: number): void {
@@ -108,6 +122,15 @@ export function reg32DeduceBounds(s: Uint32Array, b: number): void {
   if (s[b + S32_MIN]! <= s[b + S32_MAX]!) {
     raiseU32(s, b + U32_MIN, s[b + S32_MIN]!);
     lowerU32(s, b + U32_MAX, s[b + S32_MAX]!);
+  } else if (s[b + U32_MAX]! < s[b + S32_MIN]!) {
+    // 6.18 stable: the s32 range crosses the sign boundary and the u32 range meets only its
+    // non-negative part (the 32-bit twin of the __reg64_deduce_bounds case).
+    s[b + S32_MIN] = s[b + U32_MIN]!;
+    lowerU32(s, b + U32_MAX, s[b + S32_MAX]!);
+  } else if (s[b + S32_MAX]! < s[b + U32_MIN]!) {
+    // ... or only its negative part.
+    s[b + S32_MAX] = s[b + U32_MAX]!;
+    raiseU32(s, b + U32_MIN, s[b + S32_MIN]!);
   }
 }
 

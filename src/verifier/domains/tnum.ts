@@ -7,7 +7,7 @@
  * Binary operations read both inputs before writing `out`, so `out` may alias either input.
  * @module
  */
-import { add64, fls64, sub64 } from './u64.js';
+import { add64, fls64, ltU64, sub64 } from './u64.js';
 
 const S = new Uint32Array(8);
 
@@ -212,4 +212,26 @@ export function tnumIsAligned(a: Uint32Array, ao: number, size: number): boolean
 export function tnumIn(a: Uint32Array, ao: number, b: Uint32Array, bo: number): boolean {
   if ((b[bo + 2]! & ~a[ao + 2]!) !== 0 || (b[bo + 3]! & ~a[ao + 3]!) !== 0) return false;
   return ((b[bo]! & ~a[ao + 2]!) >>> 0) === a[ao] && ((b[bo + 1]! & ~a[ao + 3]!) >>> 0) === a[ao + 1];
+}
+
+const Z = new Uint32Array(2);
+
+/**
+ * tnum_step(t, z) (Linux 6.18 stable backport of "bpf: Improve bounds when tnum has a single
+ * possible value"): the smallest member of `t` greater than `z`; `t.value` when z is below it,
+ * tmax (value | mask) when z >= tmax. Written to out[o], out[o + 1].
+ */
+export function tnumStep(out: Uint32Array, o: number, t: Uint32Array, to: number, zlo: number, zhi: number): void {
+  const vl = t[to]!, vh = t[to + 1]!, ml = t[to + 2]!, mh = t[to + 3]!;
+  const tl = (vl | ml) >>> 0, th = (vh | mh) >>> 0;
+  if (!ltU64(zlo, zhi, tl, th)) { out[o] = tl; out[o + 1] = th; return; }
+  if (ltU64(zlo, zhi, vl, vh)) { out[o] = vl; out[o + 1] = vh; return; }
+  // Members are value + s for submasks s of mask: increment d = z - value "within the mask".
+  sub64(Z, 0, zlo, zhi, vl, vh);
+  const dl = Z[0]!, dh = Z[1]!;
+  const k = fls64((dl & ~ml) >>> 0, (dh & ~mh) >>> 0); // < 64 here (d < mask)
+  const cl = k >= 32 ? 0xffffffff : k === 0 ? 0 : 0xffffffff >>> (32 - k);
+  const ch = k > 32 ? 0xffffffff >>> (64 - k) : 0;
+  add64(Z, 0, dl | cl | ~ml, dh | ch | ~mh, 1, 0);
+  out[o] = vl | (Z[0]! & ml); out[o + 1] = vh | (Z[1]! & mh);
 }

@@ -116,10 +116,28 @@ function update32(r: R): void {
   r.s32max = min(r.s32max, s32(t.v | (t.m & 0x7fffffffn)));
   r.u32min = max(r.u32min, t.v); r.u32max = min(r.u32max, t.v | t.m);
 }
+/** tnum_step, the first (branchy) upstream form, independent of the branchless one in src. */
+export function tstep(t: Tn, z: bigint): bigint {
+  const tmax = t.v | t.m;
+  if (z >= tmax) return tmax;
+  if (z < t.v) return t.v;
+  const j = t.v | (z & t.m);
+  if (j > z) {
+    const p = ~z & t.v & ~t.m & M64; const k = BigInt(fls64(p));
+    const q = u64(M64 << k); return (q & z) | (~q & t.v & M64);
+  }
+  const p = z & ~t.v & ~t.m & M64; const k = BigInt(fls64(p));
+  const q = u64(M64 << k); const v = (q & t.m & z) | (q & ~t.m & M64);
+  const u = u64(v + (1n << k)); return (u & t.m) | t.v;
+}
 function update64(r: R): void {
   r.smin = max(r.smin, s64(r.v | (r.m & (1n << 63n))));
   r.smax = min(r.smax, s64(r.v | (r.m & S64_MAX)));
   r.umin = max(r.umin, r.v); r.umax = min(r.umax, r.v | r.m);
+  const next = tstep(tn(r), r.umin), inT = (r.umin & ~r.m & M64) === r.v, tmax = r.v | r.m;
+  if (inT && next > r.umax) Object.assign(r, known(r.umin));
+  else if (!inT && next === tmax) Object.assign(r, known(tmax));
+  else if (!inT && next <= r.umax && tstep(tn(r), next) > r.umax) Object.assign(r, known(next));
 }
 export function updateBounds(r: R): void { update32(r); update64(r); }
 function deduce32(r: R): void {
@@ -139,6 +157,8 @@ function deduce32(r: R): void {
   }
   if (s32(r.u32min) <= s32(r.u32max)) { r.s32min = max(r.s32min, s32(r.u32min)); r.s32max = min(r.s32max, s32(r.u32max)); }
   if (u32(r.s32min) <= u32(r.s32max)) { r.u32min = max(u32(r.s32min), r.u32min); r.u32max = min(u32(r.s32max), r.u32max); }
+  else if (r.u32max < u32(r.s32min)) { r.s32min = s32(r.u32min); r.u32max = min(r.u32max, u32(r.s32max)); }
+  else if (u32(r.s32max) < r.u32min) { r.s32max = s32(r.u32max); r.u32min = max(r.u32min, u32(r.s32min)); }
 }
 function deduce64(r: R): void {
   if (s64(r.umin) <= s64(r.umax)) { r.smin = max(r.smin, s64(r.umin)); r.smax = min(r.smax, s64(r.umax)); }
@@ -472,4 +492,16 @@ export function concreteCond(x: bigint, y: bigint, op: number, is32: boolean): b
     case J.JSGT: return S(a) > S(b); case J.JSGE: return S(a) >= S(b); case J.JSLT: return S(a) < S(b); case J.JSLE: return S(a) <= S(b);
     default: throw new Error('op');
   }
+}
+
+const swab = (x: bigint, bytes: number): bigint => {
+  let r = 0n; for (let i = 0; i < bytes; i++) r |= ((x >> BigInt(8 * i)) & 0xffn) << BigInt(8 * (bytes - 1 - i)); return r;
+};
+/** scalar_byte_swap + reg_bounds_sync (the END case of adjust_scalar_min_max_vals). */
+export function byteSwap(dst: R, imm: number, toBe: boolean, alu64: boolean): R {
+  const r = clone(dst); const need = alu64 || toBe; const bytes = imm / 8;
+  if (need) { setTn(r, { v: swab(r.v & ((1n << BigInt(imm)) - 1n), bytes), m: swab(r.m & ((1n << BigInt(imm)) - 1n), bytes) }); markUnbounded(r); }
+  if (imm === 16 || imm === 32) coerceToSize(r, bytes);
+  sync(r);
+  return r;
 }

@@ -86,3 +86,22 @@ describe('tnum vs a BigInt port of tnum.c', () => {
     expect(get(out)).toEqual({ v: 1n, m: 0b1010n });
   });
 });
+
+describe('tnum_step', () => {
+  it('equals the branchy upstream form and is the least member above z', () => {
+    fc.assert(fc.property(tnumArb, u64Arb, (a, z) => {
+      const out = new Uint32Array(2);
+      T.tnumStep(out, 0, put(a), 0, Number(z & 0xffffffffn), Number(z >> 32n));
+      const r = (BigInt(out[1]!) << 32n) | BigInt(out[0]!);
+      expect(r).toBe(Ref.tstep(a, z));
+      const tmax = a.v | a.m;
+      if (z < a.v) expect(r).toBe(a.v);
+      else if (z >= tmax) expect(r).toBe(tmax);
+      else {
+        expect(Ref.tin(a, r) && r > z).toBe(true);
+        // no member strictly between z and r: check the members just above z in a small mask
+        if (a.m < 256n) for (let s = 0n; s <= a.m; s++) if ((s & ~a.m) === 0n && (a.v | s) > z) expect(r <= (a.v | s)).toBe(true);
+      }
+    }), { numRuns: 3000 });
+  });
+});

@@ -1,0 +1,200 @@
+/**
+ * Differential test against the running kernel's verifier: random straight-line ALU sequences
+ * on unknown scalars (from bpf_get_prandom_u32), ending in a conditional jump, loaded as
+ * socket filters with log_level 2. Every register state the kernel prints for r6..r9 must equal
+ * the domain model's state formatted with scalarStr, and the branch must be predicted alike.
+ */
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { encode } from '../../../src/asm/encoding.js';
+import type { Instruction } from '../../../src/asm/instruction.js';
+import { progLoad } from '../../../src/loader/prog-load.js';
+import { closeRaw } from '../../../src/loader/ffi.js';
+import { kernelTestContext } from '../../kernel/privileged.js';
+import { SCALAR_WORDS, isConst, isConst32, markKnown, markUnknown } from '../../../src/verifier/domains/scalar.js';
+import { forkKind, forkValue, movImm, mov32, movsx32, movsx64, regWidth, scalarAlu, scalarByteSwap } from '../../../src/verifier/domains/alu.js';
+import { sanityCheck } from '../../../src/verifier/domains/bounds-sync.js';
+import { isBranchTaken, refineBranch, revOpcode } from '../../../src/verifier/domains/branch.js';
+import { scalarStr } from '../../../src/verifier/domains/format.js';
+
+const kernel = kernelTestContext('verifier domain differential test');
+const W = SCALAR_WORDS;
+const REGS = [6, 7, 8, 9];
+
+const I = (code: number, dst = 0, src = 0, off = 0, imm = 0): Instruction => ({ code, dst, src, off, imm });
+
+/**
+ * The model's state: scalars of r0..r10 in one slab, with the kernel's id, link kind
+ * (BPF_ADD_CONST64 / 32 as 64 / 32, 0 for none) and link offset per register.
+ */
+class Model {
+  s = new Uint32Array(11 * W);
+  id = new Array<number>(11).fill(0);
+  link = new Array<number>(11).fill(0);
+  off = new Array<number>(11).fill(0);
+  gen = 0;
+  str(r: number): string {
+    return scalarStr(this.s, r * W, this.id[r]!, false, this.link[r] ? this.off[r] : undefined);
+  }
+  clone(): Model {
+    const m = new Model(); m.s = this.s.slice(); m.id = [...this.id]; m.link = [...this.link]; m.off = [...this.off]; m.gen = this.gen; return m;
+  }
+  clearId(r: number): void { this.id[r] = 0; this.link[r] = 0; this.off[r] = 0; }
+  /** assign_scalar_id_before_mov. */
+  assignId(r: number): void {
+    if (this.link[r]) this.clearId(r);
+    if (!this.id[r] && !isConst(this.s, r * W)) this.id[r] = ++this.gen;
+  }
+}
+
+const TMP = new Uint32Array(W);
+const immArb = fc.oneof(fc.integer({ min: -20, max: 20 }), fc.constantFrom(0xff, 0xffff, 0x7fffffff, -0x80000000, 0x80, -1, 255, 1 << 20),
+  fc.integer({ min: -0x80000000, max: 0x7fffffff }));
+const reg = fc.constantFrom(...REGS);
+const ALU_OPS = [0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0, 0xb0, 0xc0, 0xd0];
+
+/** One random ALU instruction the kernel accepts. */
+const aluInsn: fc.Arbitrary<Instruction> = fc.tuple(fc.constantFrom(...ALU_OPS), fc.boolean(), fc.boolean(), reg, reg, immArb,
+  fc.constantFrom(0, 1), fc.constantFrom(8, 16, 32), fc.constantFrom(16, 32, 64))
+  .map(([op, alu64, x, dst, src, imm, sdiv, sx, bits]) => {
+    const cls = alu64 ? 0x07 : 0x04;
+    if (op === 0x80) return I(cls | op, dst);
+    if (op === 0xd0) return alu64 ? I(0xd7, dst, 0, 0, bits) : I(0x04 | 0xd0 | (x ? 8 : 0), dst, 0, 0, bits);
+    if (op === 0xb0 && x) return I(cls | op | 8, dst, dst, alu64 ? [0, 8, 16, 32][sx % 4]! : [0, 8, 16][sx % 3]!);
+    const width = alu64 ? 64 : 32;
+    if (op === 0x60 || op === 0x70 || op === 0xc0) {
+      return x ? I(cls | op | 8, dst, src) : I(cls | op, dst, 0, 0, ((imm % width) + width) % width);
+    }
+    const off = (op === 0x30 || op === 0x90) ? sdiv : 0;
+    if (x) return I(cls | op | 8, dst, src, off);
+    if ((op === 0x30 || op === 0x90) && imm === 0) imm = 3;
+    return I(cls | op, dst, 0, off, imm);
+  });
+
+const JOPS = [0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0];
+const jmpInsn = fc.tuple(fc.constantFrom(...JOPS), fc.boolean(), fc.boolean(), reg, reg, immArb)
+  .map(([op, is32, x, dst, src, imm]) => I((is32 ? 0x06 : 0x05) | op | (x ? 8 : 0), dst, x ? src : 0, 2, x ? 0 : imm));
+
+/**
+ * Applies one ALU instruction to the model as check_alu_op does, with the id rules of the
+ * running 6.18 stable kernel (linked deltas through `+=`/`-=` const, 64- and 32-bit).
+ */
+function step(m: Model, insn: Instruction): void {
+  const op = insn.code & 0xf0, alu64 = (insn.code & 7) === 7, x = (insn.code & 8) !== 0;
+  const d = insn.dst, db = d * W, sb = insn.src * W;
+  if (op === 0xd0) {
+    if (scalarByteSwap(m.s, db, insn.imm, x, alu64)) m.clearId(d);
+    sanityCheck(m.s, db);
+    return;
+  }
+  if (op === 0xb0) {
+    // The generator only moves a register onto itself, so no two registers share an id.
+    if (!x) { movImm(m.s, db, insn.imm, alu64); m.clearId(d); }
+    else if (insn.off === 0 && alu64) m.assignId(d);
+    else if (insn.off === 0) {
+      if (regWidth(m.s, sb) <= 32) m.assignId(d); else m.clearId(d);
+      mov32(m.s, db, m.s, sb);
+    } else {
+      const noSext = m.s[sb + 7] === 0 && m.s[sb + 6]! < 2 ** (insn.off - 1);
+      if (noSext) m.assignId(d); else m.clearId(d);
+      if (alu64) movsx64(m.s, db, m.s, sb, insn.off >> 3); else movsx32(m.s, db, m.s, sb, insn.off >> 3);
+    }
+    sanityCheck(m.s, db);
+    return;
+  }
+  let src: Uint32Array = m.s, so = sb;
+  if (!x) { markKnown(TMP, 0, insn.imm | 0, insn.imm < 0 ? -1 : 0); src = TMP; so = 0; }
+  const dstUmaxHi = m.s[db + 7]!;
+  if ((op === 0x50 || op === 0x40) && isConst(src, so)) {
+    // maybe_fork_scalars: this path continues with dst = -1 (the log's first copy of the insn)
+    const kind = forkKind(m.s, db);
+    if (kind) { forkValue(m.s, db, kind, true); if (kind === 64) m.clearId(d); }
+  }
+  scalarAlu(m.s, db, src, so, op, alu64);
+  if (op === 0x80) { m.clearId(d); sanityCheck(m.s, db); return; }
+  // adjust_reg_min_max_vals' tail: linked scalars through `r += const` / `r -= const`
+  const alu32 = !alu64;
+  if ((op === 0x00 || op === 0x10) && m.id[d] && (alu32 ? isConst32(src, so) : isConst(src, so))) {
+    const lo = src[so]! | 0, hi = alu32 ? 0 : src[so + 1]! | 0;
+    let off = lo;
+    let clear = (!alu32 && hi !== lo >> 31) || (alu32 && dstUmaxHi !== 0);
+    if (!clear && op === 0x10) { if (off === -0x80000000) clear = true; else off = -off; }
+    if (clear || m.link[d]) m.clearId(d);
+    else { m.link[d] = alu32 ? 32 : 64; m.off[d] = off; }
+  } else m.clearId(d);
+  sanityCheck(m.s, db);
+}
+
+/** The registers a log line lists after `;` (or after `from a to b:`), P marks stripped. */
+function regsOf(text: string): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const m of text.matchAll(/R(\d+)=((?:[^ ;]|; )+)/g)) out.set(Number(m[1]), m[2]!.replace(/^P/, ''));
+  return out;
+}
+
+describe.skipIf(!kernel.ok)('domain model vs the kernel verifier log (socket filter, log_level 2)', () => {
+  it('random ALU sequences and a final branch print the same register states', () => {
+    let compared = 0, branches = 0;
+    fc.assert(fc.property(fc.array(aluInsn, { minLength: 1, maxLength: 14 }), jmpInsn, (body, jmp) => {
+      const prologue: Instruction[] = [];
+      for (const r of REGS) prologue.push(I(0x85, 0, 0, 0, 7), I(0xbf, r, 0), I(0xa7, r, 0, 0, 0)); // call; rX = r0; rX ^= 0
+      // The taken target is reached only by the jump, so its state is printed, never pruned.
+      const tail = [jmp, I(0xb7, 0, 0, 0, 1), I(0x95), I(0xb7, 0, 0, 0, 0), I(0x95)];
+      const prog = [...prologue, ...body, ...tail];
+      const { fd, log } = progLoad({ progType: 1, insns: encode(prog), license: 'GPL', logLevel: 2 });
+      closeRaw(fd);
+      const lines = log!;
+      const m = new Model();
+      for (const r of REGS) markUnknown(m.s, r * W);
+      m.gen = REGS.length;
+      const lineOf = (idx: number): string => {
+        const l = lines.find((t) => t.startsWith(`${idx}: (`));
+        if (l === undefined) throw new Error(`no log line for insn ${idx}:\n${lines.join('\n')}`);
+        return l;
+      };
+      const ctx = (): string => `program:\n${lines.filter((l) => /^\d+: \(/.test(l)).join('\n')}`;
+      let idx = prologue.length;
+      for (const insn of body) {
+        step(m, insn);
+        const got = regsOf(lineOf(idx).split('; ').slice(1).join('; '));
+        for (const r of [insn.dst, insn.src]) {
+          if (!got.has(r) || !REGS.includes(r)) continue;
+          expect(got.get(r), `R${r} after insn ${idx}\n${ctx()}`).toBe(m.str(r));
+          compared++;
+        }
+        idx++;
+      }
+      // the branch
+      const op = jmp.code & 0xf0, is32 = (jmp.code & 7) === 6, x = (jmp.code & 8) !== 0;
+      const srcOf = (mm: Model): [Uint32Array, number] => {
+        if (x) return [mm.s, jmp.src * W];
+        const k = new Uint32Array(W); markKnown(k, 0, jmp.imm | 0, jmp.imm < 0 ? -1 : 0); return [k, 0];
+      };
+      const [s0, b0] = srcOf(m);
+      const pred = isBranchTaken(m.s, jmp.dst * W, s0, b0, op, is32);
+      // This path's taken branch is printed by the first `from` after its jump line (forks
+      // pushed earlier are popped after it).
+      const jumpAt = lines.findIndex((l) => l.startsWith(`${idx}: (`));
+      const next = lines.slice(jumpAt + 1).find((l) => l.startsWith('from '));
+      const from = next?.startsWith(`from ${idx} to ${idx + 3}:`) ? next : undefined;
+      expect(from !== undefined, `branch at ${idx} explored both ways? model pred=${pred}\n${ctx()}`).toBe(pred === -1);
+      if (pred === -1) {
+        branches++;
+        const t = m.clone(), f = m.clone();
+        const [ts, tb] = srcOf(t), [fs, fb] = srcOf(f);
+        refineBranch(t.s, jmp.dst * W, ts, tb, op, is32);
+        refineBranch(f.s, jmp.dst * W, fs, fb, revOpcode(op), is32);
+        const fall = regsOf(lineOf(idx).split('; ').slice(1).join('; '));
+        for (const r of REGS) {
+          if (fall.has(r)) { expect(fall.get(r), `R${r} fall-through of ${idx}\n${ctx()}`).toBe(f.str(r)); compared++; }
+        }
+        const taken = regsOf(from!.slice(from!.indexOf(":") + 1));
+        for (const r of REGS) {
+          expect(taken.get(r), `R${r} taken branch of ${idx}\n${ctx()}`).toBe(t.str(r)); compared++;
+        }
+      }
+    }), { numRuns: Number(process.env.KDIFF_RUNS ?? 400) });
+    expect(compared).toBeGreaterThan(1000);
+    expect(branches).toBeGreaterThan(50);
+  }, 120_000);
+});
