@@ -116,7 +116,7 @@ describe.skipIf(!kernel.ok)('every map type this kernel creates', () => {
     expect(hom.delete(42)).toBe(true);
   });
 
-  it('prog_array, perf_event_array, xskmap: created; fds of the wrong kind are refused', () => {
+  it('prog_array, perf_event_array, reuseport_sockarray, xskmap: created; fds of the wrong kind are refused', () => {
     const pa = track(createMap({ type: 'prog_array', maxEntries: 4 }));
     const notProg = track(createMap({ type: 'array', value: u32, maxEntries: 1 }));
     expect(code(() => pa.update(0, notProg))).toBe('EINVAL');
@@ -124,6 +124,9 @@ describe.skipIf(!kernel.ok)('every map type this kernel creates', () => {
     const pea = track(createMap({ type: 'perf_event_array' }));
     expect(pea.info().maxEntries).toBe(possibleCpus());
     expect(code(() => pea.update(0, notProg))).toMatch(/EBADF|EINVAL|ENOENT|EOPNOTSUPP/);
+    const rs = track(createMap({ type: 'reuseport_sockarray', maxEntries: 4 }));
+    expect(rs.info().type).toBe(MapType.REUSEPORT_SOCKARRAY);
+    expect(rs.delete(0)).toBe(false);
     const xsk = track(createMap({ type: 'xskmap', maxEntries: 4 }));
     expect(xsk.info().type).toBe(MapType.XSKMAP);
     expect(code(() => xsk.update(0, notProg))).toMatch(/EBADF|EINVAL|ENOTSOCK|EOPNOTSUPP/);
