@@ -25,6 +25,7 @@ export type Stmt =
   | { k: 'if'; c: Expr; t: Stmt; f?: Stmt }
   | { k: 'return'; e?: Expr }
   | { k: 'break' }
+  | { k: 'goto'; label: string }
   | { k: 'expr'; e: Expr }
   | { k: 'decl'; name: string; e?: Expr }
   | { k: 'opaque'; text: string };
@@ -98,6 +99,7 @@ class Parser {
       const e = this.expr(); this.eat(';'); return { k: 'return', e };
     }
     if (x === 'break') { this.next(); this.eat(';'); return { k: 'break' }; }
+    if (x === 'goto') { this.next(); const label = this.next(); this.eat(';'); return { k: 'goto', label }; }
     if (x === 'if') {
       this.next(); this.eat('('); const c = this.expr(); this.eat(')');
       const t = this.stmt();

@@ -5,6 +5,9 @@
 import type { HelperProto } from '../../src/asm/helper-types.js';
 import type { Rule, Unmodelled } from './availability.js';
 
+/** A map type a helper accepts: [map type, helper id, program types (or [type, attach types]) or null for all]. */
+export type MapCompat = [number, number, Array<number | [number, number[]]> | null];
+
 /** Everything the table holds. */
 export interface TableData {
   readonly helperNames: readonly string[];
@@ -17,6 +20,7 @@ export interface TableData {
   readonly lockdownGates: ReadonlyMap<string, string>;
   readonly forcedLockdown: string;
   readonly traits: ReadonlyMap<string, readonly number[]>;
+  readonly mapCompat: readonly MapCompat[];
 }
 
 const q = (s: string | null): string => (s === null ? 'null' : `'${s}'`);
@@ -79,6 +83,37 @@ export function emitTable(d: TableData): string {
   );
   for (const [t, ids] of d.traits) L.push(`  ${t}: [${ids.join(', ')}],`);
   L.push('};', '');
+  // Per map type the shorter of "only these helpers" and "every helper but these"; helpers whose
+  // answer depends on the program type are listed apart.
+  const byMap = new Map<number, Set<number>>();
+  const restricted: MapCompat[] = [];
+  for (const c of d.mapCompat) {
+    if (!byMap.has(c[0])) byMap.set(c[0], new Set());
+    if (c[2] === null) byMap.get(c[0])!.add(c[1]);
+    else restricted.push(c);
+  }
+  const restrictedKeys = new Set(restricted.map((c) => `${c[0]}/${c[1]}`));
+  L.push(
+    '/**',
+    ' * check_map_func_compatibility(), per map type number: the helpers that accept a map of that type',
+    ' * as `only` (these) or `except` (all but these). Pairs that depend on the program type are in',
+    ' * MAP_HELPER_COMPAT_BY_PROG instead and are in neither list.',
+    ' */',
+    'export const MAP_HELPER_COMPAT: Readonly<Record<number, { readonly only?: readonly number[]; readonly except?: readonly number[] }>> = {',
+  );
+  for (const [m, set] of [...byMap].sort((a, b) => a[0] - b[0])) {
+    const all = d.helperNames.map((_, i) => i).filter((i) => i !== 0 && !restrictedKeys.has(`${m}/${i}`));
+    const only = all.filter((i) => set.has(i));
+    const except = all.filter((i) => !set.has(i));
+    L.push(only.length <= except.length ? `  ${m}: { only: [${only.join(', ')}] },` : `  ${m}: { except: [${except.join(', ')}] },`);
+  }
+  L.push('};', '');
+  L.push(
+    '/** Map/helper pairs accepted only in some program types: [map type, helper id, [type | [type, attach types]]]. */',
+    'export const MAP_HELPER_COMPAT_BY_PROG: readonly (readonly [number, number, readonly (number | readonly [number, readonly number[]])[]])[] = [',
+  );
+  for (const [m, h, allowed] of restricted) L.push(`  [${m}, ${h}, ${JSON.stringify(allowed).replace(/,/g, ', ')}],`);
+  L.push('];', '');
   L.push(
     '/** The kernel lockdown level the generating configuration forces (CONFIG_LOCK_DOWN_KERNEL_FORCE_*). */',
     `export const CONFIG_LOCKDOWN: 'none' | 'integrity' | 'confidentiality' = '${d.forcedLockdown}';`,

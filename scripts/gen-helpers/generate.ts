@@ -11,6 +11,7 @@ import { parseFunctions } from './cparse.js';
 import type { CFunction } from './cparse.js';
 import { rulesFor } from './availability.js';
 import type { Rule, Unmodelled } from './availability.js';
+import type { MapCompat } from './emit.js';
 import { Interpreter } from './interp.js';
 import { emitTable } from './emit.js';
 import type { HelperProto } from '../../src/asm/helper-types.js';
@@ -112,6 +113,33 @@ export function generate(root: string, configFile: string | undefined): { text: 
     traits.set(trait, ids);
   }
 
+  // check_map_func_compatibility(): which helpers take which map types, per program type where
+  // the kernel asks (may_update_sockmap); a path reaching `goto error` is the rejection.
+  const mapTypes = [...new Map(parseEnum(uapi, 'bpf_map_type').map(([, v]) => [v, v])).keys()];
+  const progNums = progTypes.map(([, v]) => v).filter((v) => v !== 0);
+  const mapCompat: MapCompat[] = [];
+  const mixedCompat: string[] = [];
+  for (const mt of mapTypes.filter((m) => m !== 0)) {
+    for (const h of helpers.filter((x) => x.id !== 0)) {
+      const ok = (exits: string[]) => exits.some((x) => x !== 'goto error');
+      const first = pred.mapCheck('check_map_func_compatibility', h.id, mt, { type: 0, attachType: 0, sleepable: false, lockdown: 0 });
+      if (first.exits.includes("goto error") && first.exits.length > 1) mixedCompat.push(`${mt}/${h.name}:${first.exits.join("+")} ${first.unknowns.join(";")}`);
+      if (!first.readType && !first.readAttach) {
+        if (ok(first.exits)) mapCompat.push([mt, h.id, null]);
+        continue;
+      }
+      const allowed: Array<number | [number, number[]]> = [];
+      for (const pt of progNums) {
+        const attaches = [...Array(attachTypes.length).keys()].filter((a) =>
+          ok(pred.mapCheck('check_map_func_compatibility', h.id, mt, { type: pt, attachType: a, sleepable: false, lockdown: 0 }).exits));
+        if (attaches.length === attachTypes.length) allowed.push(pt);
+        else if (attaches.length) allowed.push([pt, attaches]);
+      }
+      if (allowed.length) mapCompat.push([mt, h.id, allowed]);
+    }
+  }
+  if (mixedCompat.length) throw new Error(`map compatibility depends on unknowns: ${mixedCompat.join(', ')}`);
+
   // Which helper each proto implements: every rule that returns it (a proto serves one id).
   const protoHelper = new Map<string, number>();
   for (const [pt, list] of rules) {
@@ -133,7 +161,7 @@ export function generate(root: string, configFile: string | undefined): { text: 
 
   const text = emitTable({
     helperNames, protos: [...protos.values()], protoHelper, rules, progFuncProto, unmodelled,
-    config: configFile ? path.basename(configFile) : 'all options enabled', lockdownGates, forcedLockdown, traits,
+    config: configFile ? path.basename(configFile) : 'all options enabled', lockdownGates, forcedLockdown, traits, mapCompat,
   });
   return {
     text,

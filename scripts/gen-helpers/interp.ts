@@ -39,6 +39,9 @@ type Value =
   | { t: 'num'; v: number }
   | { t: 'addr'; sym: string }
   | { t: 'prog' }
+  | { t: 'env' }
+  | { t: 'map'; type: number }
+  | { t: 'goto'; label: string }
   | { t: 'unknown'; why: string };
 
 const NUM = (v: number): Value => ({ t: 'num', v });
@@ -53,6 +56,7 @@ const ROOT_CALLS: Record<string, number> = {
 
 class Return { constructor(readonly v: Value) {} }
 class Break {}
+class Goto { constructor(readonly label: string) {} }
 
 /** Evaluates `get_func_proto` functions by name. */
 export class Interpreter {
@@ -61,6 +65,7 @@ export class Interpreter {
   private readAttach = false;
   private readSleepable = false;
   private readLockdown = false;
+  private readType = false;
   private unknownsSeen = new Set<string>();
   private ctx!: ProgContext;
 
@@ -105,6 +110,30 @@ export class Interpreter {
     return v.t === 'num' ? v.v !== 0 : true;
   }
 
+  /**
+   * The outcomes of `fn(env, map, func_id)` such as check_map_func_compatibility() for a map of
+   * `mapType` in a program of `ctx`: `goto <label>` exits by label, `ok` for returning 0,
+   * `other` for anything else; `readType`/`readAttach` say whether the program mattered.
+   */
+  mapCheck(fn: string, funcId: number, mapType: number, ctx: ProgContext): { exits: string[]; readType: boolean; readAttach: boolean; unknowns: string[] } {
+    this.ctx = ctx;
+    this.unknownsSeen = new Set();
+    this.readType = false;
+    this.readAttach = false;
+    const exits = new Set<string>();
+    const pending: boolean[][] = [[]];
+    let runs = 0;
+    while (pending.length && runs++ < 64) {
+      const prefix = pending.pop()!;
+      this.decisions = [...prefix];
+      this.pos = 0;
+      const v = this.call(fn, [{ t: 'env' }, { t: 'map', type: mapType }, NUM(funcId)]);
+      exits.add(v.t === 'goto' ? `goto ${v.label}` : v.t === 'num' && v.v === 0 ? 'ok' : 'other');
+      for (let i = this.decisions.length - 1; i >= prefix.length; i--) pending.push([...this.decisions.slice(0, i), false]);
+    }
+    return { exits: [...exits], readType: this.readType, readAttach: this.readAttach, unknowns: [...this.unknownsSeen] };
+  }
+
   private decide(why: string): boolean {
     this.unknownsSeen.add(why);
     if (this.pos < this.decisions.length) return this.decisions[this.pos++]!;
@@ -131,6 +160,7 @@ export class Interpreter {
     } catch (e) {
       if (e instanceof Return) return e.v;
       if (e instanceof Break) return UNKNOWN(`${name}: break outside switch`);
+      if (e instanceof Goto) return { t: 'goto', label: e.label };
       throw e;
     }
     return UNKNOWN(`${name}: no return`);
@@ -142,8 +172,8 @@ export class Interpreter {
 
   private truth(v: Value, why: string): boolean {
     if (v.t === 'num') return v.v !== 0;
-    if (v.t === 'addr' || v.t === 'prog') return true;
-    return this.decide(`${why}: ${v.why}`);
+    if (v.t === 'unknown') return this.decide(`${why}: ${v.why}`);
+    return true;
   }
 
   private stmt(s: Stmt, env: Map<string, Value>): void {
@@ -151,6 +181,7 @@ export class Interpreter {
       case 'block': this.block(s.body, env); return;
       case 'return': throw new Return(s.e ? this.expr(s.e, env) : UNKNOWN('void return'));
       case 'break': throw new Break();
+      case 'goto': throw new Goto(s.label);
       case 'expr': this.expr(s.e, env); return;
       case 'decl': env.set(s.name, s.e ? this.expr(s.e, env) : UNKNOWN(`uninitialised ${s.name}`)); return;
       case 'opaque': return;
@@ -233,9 +264,11 @@ export class Interpreter {
       }
       case 'member': {
         const base = this.expr(e.e, env);
+        if (base.t === 'env' && e.name === 'prog') return { t: 'prog' };
+        if (base.t === 'map' && e.name === 'map_type') return NUM(base.type);
         if (base.t === 'prog') {
           if (e.name === 'expected_attach_type') { this.readAttach = true; return NUM(this.ctx.attachType); }
-          if (e.name === 'type') return NUM(this.ctx.type);
+          if (e.name === 'type') { this.readType = true; return NUM(this.ctx.type); }
           if (e.name === 'sleepable') { this.readSleepable = true; return NUM(this.ctx.sleepable ? 1 : 0); }
           return UNKNOWN(`prog->${e.name}`);
         }

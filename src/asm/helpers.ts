@@ -10,12 +10,13 @@
  * @module
  */
 import {
-  CONFIG_LOCKDOWN, HELPER_NAMES, HELPER_PROTOS, HELPER_TRAIT_IDS, LOCKDOWN_GATED, PROG_TYPE_FUNC_PROTO, PROG_TYPE_HELPER_RULES,
+  CONFIG_LOCKDOWN, HELPER_NAMES, HELPER_PROTOS, HELPER_TRAIT_IDS, LOCKDOWN_GATED, MAP_HELPER_COMPAT, MAP_HELPER_COMPAT_BY_PROG, PROG_TYPE_FUNC_PROTO, PROG_TYPE_HELPER_RULES,
 } from './helpers-table.js';
 import type { HelperRuleTuple } from './helpers-table.js';
 import type { Helper, HelperProto, HelperTraits } from './helper-types.js';
 import { programTypes } from './prog-types.js';
 import { attachTypes } from './attach-types.js';
+import { mapTypes } from './map-types.js';
 
 export type {
   Helper, HelperArg, HelperArgType, HelperProto, HelperRet, HelperRetType, HelperTraits, HelperTypeFlag,
@@ -189,4 +190,32 @@ export function helpersAvailableTo(progType: number | string, ctx: HelperProgram
 export function helperFuncProtoOf(progType: number | string): string | null | undefined {
   const name = typeof progType === 'number' ? programTypes.name(progType) : programTypes.name(programTypes.number(progType) ?? -1);
   return name === undefined ? undefined : PROG_TYPE_FUNC_PROTO[name];
+}
+
+const mapCompat = new Map(Object.entries(MAP_HELPER_COMPAT).map(([m, c]) => [Number(m), {
+  only: c.only ? new Set(c.only) : undefined, except: c.except ? new Set(c.except) : undefined,
+}]));
+const mapCompatByProg = new Map(MAP_HELPER_COMPAT_BY_PROG.map(([m, h, allowed]) => [`${m}/${h}`, allowed]));
+
+/**
+ * Whether the verifier's `check_map_func_compatibility()` lets a helper take a map of a type
+ * (number or name such as `ringbuf`), both ways: the map type's list of helpers and the helper's
+ * list of map types. For sockmap/sockhash update and delete the answer depends on the program
+ * (`may_update_sockmap()`): pass `progType` (and `attachType` for tracing iterators); without it
+ * those pairs answer false. Unknown map types or ids answer false.
+ */
+export function helperAcceptsMap(helperId: number, mapType: number | string, progType?: number | string,
+  attachType: number | string = 0): boolean {
+  const m = mapTypes.number(mapType);
+  if (m === undefined || m === 0 || helperById(helperId) === undefined || helperId === 0) return false;
+  const byProg = mapCompatByProg.get(`${m}/${helperId}`);
+  if (byProg) {
+    const pt = progType === undefined ? undefined : programTypes.number(progType);
+    const at = attachTypes.number(attachType);
+    if (pt === undefined || at === undefined) return false;
+    return byProg.some((a) => (typeof a === 'number' ? a === pt : a[0] === pt && a[1].includes(at)));
+  }
+  const c = mapCompat.get(m);
+  if (!c) return false;
+  return c.only ? c.only.has(helperId) : !c.except!.has(helperId);
 }

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   helperById, helperByName, helperNames, HELPER_COUNT, helperProtoFor, helperAvailability, helperProtoBySymbol,
-  helperProtos, helpersAvailableTo, helperFuncProtoOf, HELPER_TABLE_LOCKDOWN,
+  helperProtos, helpersAvailableTo, helperFuncProtoOf, HELPER_TABLE_LOCKDOWN, helperAcceptsMap,
 } from '../../src/asm/helpers.js';
 import type { HelperProto } from '../../src/asm/helpers.js';
 import { ProgramType, programTypeNumber, programTypeName } from '../../src/asm/prog-types.js';
@@ -298,5 +298,50 @@ describe('helper traits', () => {
       for (const k of Object.keys(counts) as Array<keyof typeof counts>) if (tr[k]) counts[k]++;
     }
     expect(counts).toEqual({ changesPktData: 23, acquire: 5, syncCallback: 4 });
+  });
+});
+
+describe('map types per helper (check_map_func_compatibility)', () => {
+  it('restricts special maps to their helpers and helpers to their maps', () => {
+    expect(helperAcceptsMap(id('map_lookup_elem'), 'hash')).toBe(true);
+    expect(helperAcceptsMap(id('map_lookup_elem'), 'array_of_maps')).toBe(true);
+    expect(helperAcceptsMap(id('map_update_elem'), 'array_of_maps')).toBe(false);
+    expect(helperAcceptsMap(id('map_lookup_elem'), 'ringbuf')).toBe(false);
+    expect(helperAcceptsMap(id('ringbuf_output'), 'ringbuf')).toBe(true);
+    expect(helperAcceptsMap(id('ringbuf_output'), 'hash')).toBe(false);
+    expect(helperAcceptsMap(id('tail_call'), 'prog_array')).toBe(true);
+    expect(helperAcceptsMap(id('tail_call'), 'array')).toBe(false);
+    expect(helperAcceptsMap(id('map_lookup_elem'), 'prog_array')).toBe(false);
+    expect(helperAcceptsMap(id('perf_event_output'), 'perf_event_array')).toBe(true);
+    expect(helperAcceptsMap(id('get_stackid'), 'stack_trace')).toBe(true);
+    expect(helperAcceptsMap(id('map_lookup_percpu_elem'), 'percpu_array')).toBe(true);
+    expect(helperAcceptsMap(id('map_lookup_percpu_elem'), 'array')).toBe(false);
+    expect(helperAcceptsMap(id('map_push_elem'), 'bloom_filter')).toBe(true);
+    expect(helperAcceptsMap(id('map_pop_elem'), 'bloom_filter')).toBe(false);
+    expect(helperAcceptsMap(id('redirect_map'), 'xskmap')).toBe(true);
+    expect(helperAcceptsMap(id('map_lookup_elem'), 'cpumap')).toBe(false);
+    expect(helperAcceptsMap(id('kptr_xchg'), 'task_storage')).toBe(true);
+  });
+
+  it('asks the program type for sockmap updates (may_update_sockmap)', () => {
+    const upd = id('map_update_elem');
+    const del = id('map_delete_elem');
+    expect(helperAcceptsMap(upd, 'sockmap')).toBe(false);
+    expect(helperAcceptsMap(upd, 'sockmap', 'xdp')).toBe(true);
+    expect(helperAcceptsMap(upd, 'sockhash', 'sched_cls')).toBe(true);
+    expect(helperAcceptsMap(upd, 'sockmap', 'kprobe')).toBe(false);
+    expect(helperAcceptsMap(upd, 'sockmap', 'sock_ops')).toBe(false);
+    expect(helperAcceptsMap(del, 'sockmap', 'sock_ops')).toBe(true);
+    expect(helperAcceptsMap(upd, 'sockmap', 'tracing', 'trace_iter')).toBe(true);
+    expect(helperAcceptsMap(upd, 'sockmap', 'tracing', 'trace_fentry')).toBe(false);
+    expect(helperAcceptsMap(id('sock_map_update'), 'sockmap')).toBe(true);
+    expect(helperAcceptsMap(id('map_lookup_elem'), 'sockhash')).toBe(true);
+  });
+
+  it('answers false for unknown inputs', () => {
+    expect(helperAcceptsMap(1, 'no_such_map')).toBe(false);
+    expect(helperAcceptsMap(1, 0)).toBe(false);
+    expect(helperAcceptsMap(0, 'hash')).toBe(false);
+    expect(helperAcceptsMap(999, 'hash')).toBe(false);
   });
 });
