@@ -116,7 +116,8 @@ function sockAccess(t: number, off: number, size: number): boolean {
     if (off >= 80) return false;
     if ([72, 4, 8, 12, 44, 76].includes(off) || (off >= 24 && off < 28) || (off >= 28 && off < 44) ||
       (off >= 52 && off < 56) || (off >= 56 && off < 72)) return narrow(4);
-    if (off >= 48 && off < 52) return narrow(size === 4 ? 4 : 2);
+    if (off >= 48 && off < 50) return narrow(size === 4 ? 4 : 2);
+    if (off >= 50 && off < 52) return false;
     return size === 4;
   };
   switch (base(t)) {

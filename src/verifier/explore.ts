@@ -58,7 +58,7 @@ export class Explorer {
   /** Statistics of the run. */
   readonly stats: ExploreStats = { processed: 0, totalStates: 0, maxStatesPerInsn: 0, peakStates: 0 };
 
-  constructor(private readonly env: Env, private readonly live: Uint16Array) {
+  constructor(private readonly env: Env, private readonly live: Uint16Array, private readonly liveSlots?: Uint8Array) {
     env.push = (st: VState, insn: number): void => {
       this.pending.push({ st, insn, parent: this.parent });
       if (this.parent) this.parent.branches++;
@@ -94,7 +94,7 @@ export class Explorer {
         if (cp.branches > 0) {
           if (statesEqual(cp.st, st, () => 0x7ff, true)) fail(env, Msg.infiniteLoop(insn));
           if (!force && this.jmps - this.prevJmps < 20 && this.stats.processed - this.prevInsns < 100) add = false;
-        } else if (statesEqual(cp.st, st, this.liveMask(st, insn), false)) {
+        } else if (statesEqual(cp.st, st, this.liveMask(st, insn), false, this.liveSlots)) {
           cp.hit++;
           hit = true;
           keep.push(cp);

@@ -11,7 +11,7 @@ import { S } from './scalar.js';
 import type { Reg } from './state.js';
 import { T, F, base, cur, typeName, notInit, pointer, unknownScalar, Slot } from './state.js';
 import { readReg } from './alu.js';
-import { HELPERS, MAX_HELPER_ID, helperAvailable } from './helper-protos.js';
+import { helperFor, helperName, HELPER_ID_LIMIT } from './helper-protos.js';
 import type { HelperProto } from './helper-protos.js';
 import { memRegion, mapAccess, packetAccess, memAccess } from './check-mem.js';
 import { stackBounds, frameOf } from './stack.js';
@@ -164,21 +164,22 @@ function checkArg(env: Env, h: HelperProto, id: number, arg: number, meta: Meta)
   if (code === 'A') return;
   const isPkt = r.t === T.PKT || r.t === T.PKT_META || r.t === T.PKT_END;
   if (isPkt && !mayAccessPkt(env, h)) fail(env, Msg.helperPacket());
-  const maybeNull = code === 'mn' || code === 'Vn' || code === 'P';
+  const maybeNull = code === 'mn' || code === 'un' || code === 'Vn' || code === 'Pn';
   if (isNull(r) && maybeNull) {
     if (code === 'Vn') return;
   } else {
     switch (code) {
       case 'C': typeCheck(env, regno, r, [T.CTX], false); break;
       case 'M': typeCheck(env, regno, r, [T.MAP_PTR], false); break;
-      case 'K': case 'V': case 'Vn': case 'm': case 'mn': case 'u': typeCheck(env, regno, r, MEM_TYPES, maybeNull); break;
+      case 'K': case 'V': case 'Vn': case 'Vu': case 'm': case 'mn': case 'u': case 'un': typeCheck(env, regno, r, MEM_TYPES, maybeNull); break;
       case 's': case 'z': case 'Z': typeCheck(env, regno, r, [T.SCALAR], false); break;
       case 'S': typeCheck(env, regno, r, SOCK_TYPES, false); break;
+      case 'So': typeCheck(env, regno, r, [T.SOCKET], false); break;
       case 'T': case 'R': typeCheck(env, regno, r, BTF_SOCK_TYPES, false); break;
       case 'B': typeCheck(env, regno, r, [T.MEM | F.RINGBUF], false); break;
       case 'L': typeCheck(env, regno, r, [T.MAP_VALUE, T.BTF_ID | F.ALLOC], false); break;
-      case 'F': typeCheck(env, regno, r, [T.FUNC], false); break;
-      case 'P': typeCheck(env, regno, r, [T.STACK], true); break;
+      case 'Fn': typeCheck(env, regno, r, [T.FUNC], false); break;
+      case 'P': case 'Pn': typeCheck(env, regno, r, [T.STACK], true); break;
     }
     // check_func_arg_reg_off
     if (code === 'R' || code === 'B') {
@@ -205,13 +206,13 @@ function checkArg(env: Env, h: HelperProto, id: number, arg: number, meta: Meta)
       if ((meta.map!.type === MapType.ARRAY || meta.map!.type === MapType.PERCPU_ARRAY)) meta.constKey = constKey(env, r);
       break;
     }
-    case 'V': case 'Vn':
-      helperMem(env, regno, meta.map!.spec.valueSize, false, false, meta, false);
+    case 'V': case 'Vn': case 'Vu':
+      helperMem(env, regno, meta.map!.spec.valueSize, code === 'Vu', false, meta, code === 'Vu');
       break;
     case 'L': spinLock(env, regno, r, id === 93); break;
     case 's': case 'z': {
       const prevCode = h.args[arg - 1]!;
-      const write = prevCode === 'u';
+      const write = prevCode === 'u' || prevCode === 'un';
       if (S.smin(r.v) < 0) fail(env, Msg.minNegative(regno));
       if (S.umin(r.v) === 0 && code === 's') fail(env, Msg.zeroSizedRead(regno, `u64=[${S.uminStr(r.v)},${S.umaxStr(r.v)}]`));
       if (S.umax(r.v) >= 1 << 29) fail(env, Msg.unboundedMemVar(regno));
@@ -256,11 +257,13 @@ function clearPktPointers(env: Env): void {
 /** Verifies a helper call at slot `i`. Returns true when the path ends (never for helpers in v1). */
 export function checkHelperCall(env: Env, i: number, leak: LeakChecker): boolean {
   const id = env.s.imm[i]!;
-  const h = HELPERS.get(id);
-  if (id < 0 || id > MAX_HELPER_ID || id === 0) fail(env, Msg.invalidFunc('unknown', id));
-  if (!h) return fail(env, Msg.notModelled(`helper #${id}`));
-  if (!helperAvailable(h, env.progType)) fail(env, Msg.helperNotAllowed(`bpf_${h.name}`, id));
+  if (id <= 0 || id >= HELPER_ID_LIMIT) fail(env, Msg.invalidFunc(id > 0 && id < HELPER_ID_LIMIT ? `bpf_${helperName(id)}` : 'unknown', id));
+  const h = helperFor(env.progType, env.attachType, id);
+  if (!h) return fail(env, Msg.helperNotAllowed(`bpf_${helperName(id)}`, id));
   if (!env.gpl && h.gpl) fail(env, Msg.gplOnly());
+  const unmodelled = h.args.indexOf('X');
+  if (unmodelled >= 0) fail(env, Msg.notModelled(`argument ${unmodelled + 1} of bpf_${h.name}`));
+  if (h.ret === 'X') fail(env, Msg.notModelled(`return type of bpf_${h.name}`));
   const meta: Meta = { refObj: 0, releaseRegno: 0, rawRegno: -1, rawSize: 0, constKey: -1, memSize: 0, msizeMax: 0 };
   for (let a = 0; a < 5; a++) checkArg(env, h, id, a, meta);
   if (meta.map) {
@@ -295,6 +298,7 @@ export function checkHelperCall(env: Env, i: number, leak: LeakChecker): boolean
   switch (ret) {
     case 'i': r0 = unknownScalar(); break;
     case 'v': r0 = notInit(); break;
+    case 'sk': r0 = pointer(T.SOCKET); break;
     case 'mv?': case 'mv': {
       let t = T.MAP_VALUE | (ret === 'mv?' ? F.MAYBE_NULL : 0);
       if (id === 1 && meta.map && (meta.map.type === MapType.ARRAY || meta.map.type === MapType.PERCPU_ARRAY) &&
@@ -304,7 +308,6 @@ export function checkHelperCall(env: Env, i: number, leak: LeakChecker): boolean
       break;
     }
     case 'sk?': r0 = pointer(T.SOCKET | F.MAYBE_NULL); break;
-    case 'ssk?': r0 = pointer(T.SOCKET | F.MAYBE_NULL); break;
     case 'sc?': r0 = pointer(T.SOCK_COMMON | F.MAYBE_NULL); break;
     case 'tcp?': r0 = pointer(T.TCP_SOCK | F.MAYBE_NULL); break;
     case 'rb?': r0 = pointer(T.MEM | F.RINGBUF | F.MAYBE_NULL, { range: meta.memSize }); break;
@@ -315,7 +318,7 @@ export function checkHelperCall(env: Env, i: number, leak: LeakChecker): boolean
   if (h.acquire) {
     r0.ref = r0.id;
     st.refs.push({ id: r0.id, insn: i, kind: 'ptr' });
-  } else if (meta.refObj && (ret === 'ssk?' || ret === 'tcp?' || ret === 'btf?')) {
+  } else if (meta.refObj && h.ptrCast) {
     r0.ref = meta.refObj;
   }
   regs[0] = r0;

@@ -1,14 +1,15 @@
 /**
  * Register liveness per slot (the role of compute_live_registers in Linux 6.18): a register not
  * read before being written on any path from an instruction does not matter for pruning there.
- * Computed once, backwards, to a fixed point; calls are assumed to read R1-R5.
+ * Computed once, backwards, to a fixed point; a helper call reads the arguments of its
+ * prototype, other calls R1-R5.
  * @module
  */
 import type { Slots } from './ir.js';
 
 const ARGS = 0b111110, CLOBBER = 0b111111;
 
-function usesDefs(s: Slots, i: number): [number, number] {
+function usesDefs(s: Slots, i: number, helperArgs: (id: number) => number): [number, number] {
   const code = s.code[i]!, cls = code & 7, dst = 1 << s.dst[i]!, src = 1 << s.src[i]!;
   const op = code & 0xf0, x = (code & 8) !== 0;
   switch (cls) {
@@ -30,7 +31,7 @@ function usesDefs(s: Slots, i: number): [number, number] {
       if (code === 0x18) return [0, dst];
       return [(1 << 6) | ((code & 0xe0) === 0x40 ? src : 0), CLOBBER];
     case 0x05: case 0x06:
-      if (op === 0x80) return [ARGS, CLOBBER];
+      if (op === 0x80) return [s.src[i] === 0 ? ((1 << (helperArgs(s.imm[i]!) + 1)) - 2) & ARGS : ARGS, CLOBBER];
       if (op === 0x90) return [1, 0];
       if (op === 0x00 || op === 0xe0) return [0, 0];
       return [dst | (x ? src : 0), 0];
@@ -39,12 +40,12 @@ function usesDefs(s: Slots, i: number): [number, number] {
 }
 
 /** Live-in register masks (bit r = Rr) per slot. */
-export function liveRegisters(s: Slots): Uint16Array {
+export function liveRegisters(s: Slots, helperArgs: (id: number) => number = () => 5): Uint16Array {
   const n = s.len;
   const live = new Uint16Array(n);
   const use = new Uint16Array(n), def = new Uint16Array(n);
   for (let i = 0; i < n; i++) {
-    const [u, d] = usesDefs(s, i);
+    const [u, d] = usesDefs(s, i, helperArgs);
     use[i] = u; def[i] = d;
   }
   const succ = (i: number): number[] => {
@@ -64,6 +65,39 @@ export function liveRegisters(s: Slots): Uint16Array {
       for (const t of succ(i)) if (t >= 0 && t < n) out |= live[t]!;
       const v = (use[i]! | (out & ~def[i]!)) & 0x7ff;
       if (v !== live[i]) { live[i] = v; changed = true; }
+    }
+  }
+  return live;
+}
+
+/**
+ * Stack slots any instruction may read, as a per-slot flag (index = spi, 64 slots), or
+ * undefined when some read cannot be placed statically (a load through a register other than
+ * R10, or a helper taking memory) and every slot must count as live. Slots never read do not
+ * matter for pruning, as in the kernel's stack liveness.
+ */
+export function readStackSlots(s: Slots, helperReadsMemory: (id: number) => boolean): Uint8Array | undefined {
+  const live = new Uint8Array(64);
+  const mark = (off: number, size: number): void => {
+    for (let b = off; b < off + size; b++) {
+      const spi = Math.floor((-b - 1) / 8);
+      if (spi >= 0 && spi < 64) live[spi] = 1;
+    }
+  };
+  const SIZES = [4, 2, 1, 8];
+  for (let i = 0; i < s.len; i++) {
+    const code = s.code[i]!, cls = code & 7;
+    if (code === 0x18) { i++; continue; }
+    if (cls === 0x01) {
+      if (s.src[i] !== 10) return undefined;
+      mark(s.off[i]!, SIZES[(code >> 3) & 3]!);
+    } else if (cls === 0x03 && (code & 0xe0) === 0xc0) {
+      const base = s.imm[i] === 0x100 ? s.src[i] : s.dst[i];
+      if (base !== 10) return undefined;
+      mark(s.off[i]!, SIZES[(code >> 3) & 3]!);
+    } else if (code === 0x85) {
+      if (s.src[i] === 0 && helperReadsMemory(s.imm[i]!)) return undefined;
+      if (s.src[i] === 2) return undefined;
     }
   }
   return live;

@@ -54,9 +54,10 @@ function regSafe(o: Reg, c: Reg, ids: IdMap, exact: boolean): boolean {
 
 function slotType(st: StackSlot | undefined, b: number): number { return st ? st.types[b]! : Slot.INVALID; }
 
-function stackSafe(os: StackSlot[], cs: StackSlot[], ids: IdMap, exact: boolean): boolean {
+function stackSafe(os: StackSlot[], cs: StackSlot[], ids: IdMap, exact: boolean, liveSlots: Uint8Array | undefined): boolean {
   const n = Math.max(os.length, cs.length);
   for (let spi = 0; spi < n; spi++) {
+    if (!exact && liveSlots && !liveSlots[spi]) continue;
     const o = os[spi], c = cs[spi];
     for (let b = 0; b < 8; b++) {
       const ot = slotType(o, b), ct = slotType(c, b);
@@ -77,7 +78,8 @@ function stackSafe(os: StackSlot[], cs: StackSlot[], ids: IdMap, exact: boolean)
 }
 
 /** Whether `cur` is covered by the fully explored `old` (or, with `exact`, identical to it). */
-export function statesEqual(old: VState, cur: VState, live: (frame: number) => number, exact: boolean): boolean {
+export function statesEqual(old: VState, cur: VState, live: (frame: number) => number, exact: boolean,
+  liveSlots?: Uint8Array): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.lock !== cur.lock) return false;
   if (old.refs.length !== cur.refs.length) return false;
@@ -91,7 +93,7 @@ export function statesEqual(old: VState, cur: VState, live: (frame: number) => n
       if (!(mask & (1 << r))) continue;
       if (!regSafe(of.regs[r]!, cf.regs[r]!, ids, exact)) return false;
     }
-    if (!stackSafe(of.stack, cf.stack, ids, exact)) return false;
+    if (!stackSafe(of.stack, cf.stack, ids, exact, liveSlots)) return false;
   }
   return true;
 }

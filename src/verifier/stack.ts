@@ -70,11 +70,11 @@ export function stackWriteFixed(env: Env, fr: Frame, off: number, size: number, 
     save(st, val, size);
   } else {
     st.spilled = notInit();
+    // A partial overwrite of a spill scrubs the whole slot to plain data (scrub_spilled_slot).
+    if (st.types[7] === Slot.SPILL) for (let i = 0; i < 8; i++) if (st.types[i] !== Slot.INVALID) st.types[i] = Slot.MISC;
     const zero = (val && val.t === T.SCALAR && S.isConst(val.v) && S.constNum(val.v) === 0) || (!val && stImm === 0);
     const type = zero ? Slot.ZERO : Slot.MISC;
     for (let i = 0; i < size; i++) st.types[(slot - i) % 8] = type;
-    // A partial overwrite of a spill leaves the other bytes as plain data.
-    if (st.types[7] !== Slot.SPILL) for (let i = 0; i < 8; i++) if (st.types[i] === Slot.SPILL) st.types[i] = Slot.MISC;
   }
 }
 

@@ -13,7 +13,8 @@ import type { Structure } from './structure.js';
 import type { Env } from './env.js';
 import { Reject } from './env.js';
 import { Explorer, entryState, INSN_LIMIT } from './explore.js';
-import { liveRegisters } from './liveness.js';
+import { liveRegisters, readStackSlots } from './liveness.js';
+import { helperFor } from './helper-protos.js';
 import { PROG_TYPE_NAMES, ProgType, typeNumber } from './kinds.js';
 import { Msg } from './messages.js';
 
@@ -77,7 +78,12 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
     stackDepth: structure.subprogStarts.map(() => 0), log, logLevel: options.logLevel ?? 1,
     push: () => undefined,
   };
-  const ex = new Explorer(env, liveRegisters(s));
+  const readsMemory = (id: number): boolean => {
+    const h = helperFor(progType, env.attachType, id);
+    return !h || h.args.some((a) => a !== 'A' && a !== 'C' && a !== 'M' && a !== 's' && a !== 'z' && a !== 'Z');
+  };
+  const helperArgs = (id: number): number => helperFor(progType, env.attachType, id)?.args.length ?? 5;
+  const ex = new Explorer(env, liveRegisters(s, helperArgs), readStackSlots(s, readsMemory));
   try {
     ex.run(entryState(), 0);
   } catch (e) {
