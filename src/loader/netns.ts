@@ -3,7 +3,7 @@
  * (`ip netns add`, `ip link add ... type veth`); entering is done in this process with setns(2) on
  * the calling thread, so the rest of the process (and children spawned meanwhile) see the namespace
  * without `ip netns exec` (which remounts /sys). Everything created is removed by `close()`, and
- * anything still open when the process exits is removed then too.
+ * anything still open when the process exits (or gets SIGINT/SIGTERM) is removed then too.
  * @module
  */
 import { spawnSync } from 'node:child_process';
@@ -33,19 +33,31 @@ export function ip(args: readonly string[]): string {
 const leftovers = new Set<{ close(): void }>();
 let exitHook = false;
 
+function cleanup(): void {
+  for (const l of [...leftovers]) {
+    try {
+      l.close();
+    } catch {
+      // best effort at exit
+    }
+  }
+}
+
+/** On Ctrl-C or kill: remove what is left, then die of the signal as if nothing had listened. */
+function onSignal(signal: NodeJS.Signals): void {
+  cleanup();
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
 function track(o: { close(): void }): void {
   leftovers.add(o);
   if (!exitHook) {
     exitHook = true;
-    process.once('exit', () => {
-      for (const l of [...leftovers]) {
-        try {
-          l.close();
-        } catch {
-          // best effort at exit
-        }
-      }
-    });
+    process.once('exit', cleanup);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
   }
 }
 

@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { kernelTestContext } from './privileged.js';
 import { ArrayMap, counterProgram } from './attach-helpers.js';
 import { attachTracepoint } from '../../src/loader/attach/tracepoint.js';
-import { isBadInputError, isNotSupportedError } from '../../src/errors.js';
+import { isBadInputError, isBpfSyscallError, isNotSupportedError } from '../../src/errors.js';
 
 const kernel = kernelTestContext('attach: tracepoints');
 const TRACEPOINT = 5;
@@ -45,5 +45,19 @@ describe.skipIf(!kernel.ok)('tracepoint attach', () => {
     let bad: unknown;
     try { attachTracepoint(prog, 'nope'); } catch (e) { bad = e; }
     expect(isBadInputError(bad)).toBe(true);
+  });
+
+  it('says when the program type does not fit, through both the link and the ioctl', () => {
+    using map = new ArrayMap();
+    using prog = counterProgram(1 /* socket_filter */, map, 0);
+    for (const method of ['auto', 'link', 'ioctl'] as const) {
+      let err: unknown;
+      try { attachTracepoint(prog, 'syscalls/sys_enter_execve', { method }); } catch (e) { err = e; }
+      expect(isBpfSyscallError(err) && err.code, method).toBe('EINVAL');
+      if (method === 'auto') {
+        expect(String(err)).toMatch(/BPF_LINK_CREATE \(tracepoint syscalls\/sys_enter_execve\) \(and the PERF_EVENT_IOC_SET_BPF fallback\) failed: EINVAL/);
+        expect(String(err)).toMatch(/tracepoints take tracepoint programs/);
+      }
+    }
   });
 });

@@ -106,6 +106,18 @@ describe.skipIf(!kernel.ok)('uprobe attach', () => {
     expect(map.get()).toBe(after);
   });
 
+  it('filters by pid: only this process\'s getppid calls count', () => {
+    using map = new ArrayMap();
+    using prog = counterProgram(KPROBE, map, 0);
+    using link = attachUprobe(prog, 'libc', 'getppid', { pid: process.pid });
+    run(9, 0); // another process: not counted
+    let ppid = 0;
+    for (let i = 0; i < 6; i++) ppid += process.ppid; // node calls getppid() each time
+    expect(ppid).toBeGreaterThan(0);
+    expect(map.get()).toBe(6n);
+    expect(link.kind).toBe('uprobe');
+  });
+
   for (const retprobe of [false, true]) {
     it(`uprobe_multi on two symbols in one link${retprobe ? ' (returns)' : ''}`, () => {
       using map = new ArrayMap();

@@ -5,6 +5,7 @@
  * @module
  */
 import { AttachType } from '../../asm/attach-types.js';
+import { BpfSyscallError } from '../../errors.js';
 import { Fd } from '../fd.js';
 import type { HasFd } from '../fd.js';
 import { putU64Big } from '../attr.js';
@@ -31,6 +32,11 @@ export interface PerfAttachment {
   readonly link: Fd | undefined;
 }
 
+const HINTS: Readonly<Partial<Record<number, string>>> = {
+  22: 'the program type does not fit this perf event (tracepoints take tracepoint programs, uprobes and kprobes kprobe programs, software events perf_event programs)',
+  17: 'a program is already attached to this perf event',
+};
+
 /**
  * Attaches `prog` to the perf event `perf` (which the caller keeps owning) and enables it.
  * `what` names the event in errors.
@@ -38,6 +44,7 @@ export interface PerfAttachment {
 export function attachToPerfEvent(prog: HasFd, perf: Fd, what: string, opts: PerfAttachOptions = {}): PerfAttachment {
   const method = opts.method ?? 'auto';
   let link: Fd | undefined;
+  let linkFailure: BpfSyscallError | undefined;
   if (method !== 'ioctl') {
     const rc = linkCreateTry({
       prog, target: perf.fd, attachType: AttachType.PERF_EVENT, what,
@@ -45,11 +52,9 @@ export function attachToPerfEvent(prog: HasFd, perf: Fd, what: string, opts: Per
     });
     if (rc >= 0) {
       link = new Fd(rc);
-    } else if (method === 'link' || -rc !== 22) {
-      throw linkError(`BPF_LINK_CREATE (${what})`, -rc, {
-        22: 'the program type does not fit this perf event (tracepoint and uprobe need a tracepoint or kprobe program; software events a perf_event program)',
-        17: 'a program is already attached to this perf event',
-      });
+    } else {
+      linkFailure = linkError(`BPF_LINK_CREATE (${what})`, -rc, HINTS);
+      if (method === 'link' || -rc !== 22) throw linkFailure;
     }
   }
   try {
@@ -57,6 +62,11 @@ export function attachToPerfEvent(prog: HasFd, perf: Fd, what: string, opts: Per
     perfIoctl(perf, PerfIoctl.ENABLE, 0, `PERF_EVENT_IOC_ENABLE (${what})`);
   } catch (e) {
     link?.close();
+    // Both ways failed: the link's error names the likely cause (usually the program type).
+    if (linkFailure && !link) {
+      throw new BpfSyscallError(`${linkFailure.command} (and the PERF_EVENT_IOC_SET_BPF fallback)`,
+        linkFailure.errno, linkFailure.code, linkFailure.hint);
+    }
     throw e;
   }
   return { link };
