@@ -46,13 +46,15 @@ export function scalar32Lsh(d: Uint32Array, db: number, s: Uint32Array): void {
 /** scalar_min_max_lsh. */
 export function scalar64Lsh(d: Uint32Array, db: number, s: Uint32Array): void {
   const uminVal = count(s[UMIN_LO]!, s[UMIN_HI]!), umaxVal = count(s[UMAX_LO]!, s[UMAX_HI]!);
-  // __scalar64_min_max_lsh: `<<32` of a non-negative s32 keeps signed bounds (sign-extension idiom).
-  const is32 = uminVal === 32 && umaxVal === 32;
-  const s32max = d[db + S32_MAX]! | 0, s32min = d[db + S32_MIN]! | 0;
-  if (is32 && s32max >= 0) { d[db + SMAX_LO] = 0; d[db + SMAX_HI] = s32max; }
-  else { d[db + SMAX_LO] = 0xffffffff; d[db + SMAX_HI] = 0x7fffffff; }
-  if (is32 && s32min >= 0) { d[db + SMIN_LO] = 0; d[db + SMIN_HI] = s32min; }
-  else { d[db + SMIN_LO] = 0; d[db + SMIN_HI] = 0x80000000; }
+  // __scalar64_min_max_lsh: `<<32` keeps the s32 bounds as the high half (the sign-extension
+  // idiom `<<32 s>>32`); 6.18 stable allows negative s32 bounds too (6.18.2 required >= 0).
+  if (uminVal === 32 && umaxVal === 32) {
+    d[db + SMAX_LO] = 0; d[db + SMAX_HI] = d[db + S32_MAX]!;
+    d[db + SMIN_LO] = 0; d[db + SMIN_HI] = d[db + S32_MIN]!;
+  } else {
+    d[db + SMAX_LO] = 0xffffffff; d[db + SMAX_HI] = 0x7fffffff;
+    d[db + SMIN_LO] = 0; d[db + SMIN_HI] = 0x80000000;
+  }
   // umax > 1ULL << (63 - umax_val)
   const limitBit = 63 - umaxVal;
   const umaxHi = d[db + UMAX_HI]!, umaxLo = d[db + UMAX_LO]!;

@@ -132,69 +132,96 @@ function regsOf(text: string): Map<number, string> {
   return out;
 }
 
+let compared = 0, branches = 0;
+
+/** Loads `body; jmp` after the prologue and compares every printed r6..r9 state with the model. */
+function check(body: Instruction[], jmp: Instruction): void {
+  const prologue: Instruction[] = [];
+  for (const r of REGS) prologue.push(I(0x85, 0, 0, 0, 7), I(0xbf, r, 0), I(0xa7, r, 0, 0, 0)); // call; rX = r0; rX ^= 0
+  // The taken target is reached only by the jump, so its state is printed, never pruned.
+  const tail = [jmp, I(0xb7, 0, 0, 0, 1), I(0x95), I(0xb7, 0, 0, 0, 0), I(0x95)];
+  const prog = [...prologue, ...body, ...tail];
+  const { fd, log } = progLoad({ progType: 1, insns: encode(prog), license: 'GPL', logLevel: 2 });
+  closeRaw(fd);
+  const lines = log!;
+  const m = new Model();
+  for (const r of REGS) markUnknown(m.s, r * W);
+  m.gen = REGS.length;
+  const lineOf = (idx: number): string => {
+    const l = lines.find((t) => t.startsWith(`${idx}: (`));
+    if (l === undefined) throw new Error(`no log line for insn ${idx}:\n${lines.join('\n')}`);
+    return l;
+  };
+  const ctx = (): string => `program:\n${lines.filter((l) => /^\d+: \(/.test(l)).join('\n')}`;
+  let idx = prologue.length;
+  for (const insn of body) {
+    step(m, insn);
+    const got = regsOf(lineOf(idx).split('; ').slice(1).join('; '));
+    for (const r of [insn.dst, insn.src]) {
+      if (!got.has(r) || !REGS.includes(r)) continue;
+      expect(got.get(r), `R${r} after insn ${idx}\n${ctx()}`).toBe(m.str(r));
+      compared++;
+    }
+    idx++;
+  }
+  // the branch
+  const op = jmp.code & 0xf0, is32 = (jmp.code & 7) === 6, x = (jmp.code & 8) !== 0;
+  const srcOf = (mm: Model): [Uint32Array, number] => {
+    if (x) return [mm.s, jmp.src * W];
+    const k = new Uint32Array(W); markKnown(k, 0, jmp.imm | 0, jmp.imm < 0 ? -1 : 0); return [k, 0];
+  };
+  const [s0, b0] = srcOf(m);
+  const pred = isBranchTaken(m.s, jmp.dst * W, s0, b0, op, is32);
+  // This path's taken branch is printed by the first `from` after its jump line (forks
+  // pushed earlier are popped after it).
+  const jumpAt = lines.findIndex((l) => l.startsWith(`${idx}: (`));
+  const next = lines.slice(jumpAt + 1).find((l) => l.startsWith('from '));
+  const from = next?.startsWith(`from ${idx} to ${idx + 3}:`) ? next : undefined;
+  expect(from !== undefined, `branch at ${idx} explored both ways? model pred=${pred}\n${ctx()}`).toBe(pred === -1);
+  if (pred === -1) {
+    branches++;
+    const t = m.clone(), f = m.clone();
+    const [ts, tb] = srcOf(t), [fs, fb] = srcOf(f);
+    refineBranch(t.s, jmp.dst * W, ts, tb, op, is32);
+    refineBranch(f.s, jmp.dst * W, fs, fb, revOpcode(op), is32);
+    const fall = regsOf(lineOf(idx).split('; ').slice(1).join('; '));
+    for (const r of REGS) {
+      if (fall.has(r)) { expect(fall.get(r), `R${r} fall-through of ${idx}\n${ctx()}`).toBe(f.str(r)); compared++; }
+    }
+    const taken = regsOf(from!.slice(from!.indexOf(":") + 1));
+    for (const r of REGS) {
+      expect(taken.get(r), `R${r} taken branch of ${idx}\n${ctx()}`).toBe(t.str(r)); compared++;
+    }
+  }
+}
+
 describe.skipIf(!kernel.ok)('domain model vs the kernel verifier log (socket filter, log_level 2)', () => {
   it('random ALU sequences and a final branch print the same register states', () => {
-    let compared = 0, branches = 0;
-    fc.assert(fc.property(fc.array(aluInsn, { minLength: 1, maxLength: 14 }), jmpInsn, (body, jmp) => {
-      const prologue: Instruction[] = [];
-      for (const r of REGS) prologue.push(I(0x85, 0, 0, 0, 7), I(0xbf, r, 0), I(0xa7, r, 0, 0, 0)); // call; rX = r0; rX ^= 0
-      // The taken target is reached only by the jump, so its state is printed, never pruned.
-      const tail = [jmp, I(0xb7, 0, 0, 0, 1), I(0x95), I(0xb7, 0, 0, 0, 0), I(0x95)];
-      const prog = [...prologue, ...body, ...tail];
-      const { fd, log } = progLoad({ progType: 1, insns: encode(prog), license: 'GPL', logLevel: 2 });
-      closeRaw(fd);
-      const lines = log!;
-      const m = new Model();
-      for (const r of REGS) markUnknown(m.s, r * W);
-      m.gen = REGS.length;
-      const lineOf = (idx: number): string => {
-        const l = lines.find((t) => t.startsWith(`${idx}: (`));
-        if (l === undefined) throw new Error(`no log line for insn ${idx}:\n${lines.join('\n')}`);
-        return l;
-      };
-      const ctx = (): string => `program:\n${lines.filter((l) => /^\d+: \(/.test(l)).join('\n')}`;
-      let idx = prologue.length;
-      for (const insn of body) {
-        step(m, insn);
-        const got = regsOf(lineOf(idx).split('; ').slice(1).join('; '));
-        for (const r of [insn.dst, insn.src]) {
-          if (!got.has(r) || !REGS.includes(r)) continue;
-          expect(got.get(r), `R${r} after insn ${idx}\n${ctx()}`).toBe(m.str(r));
-          compared++;
-        }
-        idx++;
-      }
-      // the branch
-      const op = jmp.code & 0xf0, is32 = (jmp.code & 7) === 6, x = (jmp.code & 8) !== 0;
-      const srcOf = (mm: Model): [Uint32Array, number] => {
-        if (x) return [mm.s, jmp.src * W];
-        const k = new Uint32Array(W); markKnown(k, 0, jmp.imm | 0, jmp.imm < 0 ? -1 : 0); return [k, 0];
-      };
-      const [s0, b0] = srcOf(m);
-      const pred = isBranchTaken(m.s, jmp.dst * W, s0, b0, op, is32);
-      // This path's taken branch is printed by the first `from` after its jump line (forks
-      // pushed earlier are popped after it).
-      const jumpAt = lines.findIndex((l) => l.startsWith(`${idx}: (`));
-      const next = lines.slice(jumpAt + 1).find((l) => l.startsWith('from '));
-      const from = next?.startsWith(`from ${idx} to ${idx + 3}:`) ? next : undefined;
-      expect(from !== undefined, `branch at ${idx} explored both ways? model pred=${pred}\n${ctx()}`).toBe(pred === -1);
-      if (pred === -1) {
-        branches++;
-        const t = m.clone(), f = m.clone();
-        const [ts, tb] = srcOf(t), [fs, fb] = srcOf(f);
-        refineBranch(t.s, jmp.dst * W, ts, tb, op, is32);
-        refineBranch(f.s, jmp.dst * W, fs, fb, revOpcode(op), is32);
-        const fall = regsOf(lineOf(idx).split('; ').slice(1).join('; '));
-        for (const r of REGS) {
-          if (fall.has(r)) { expect(fall.get(r), `R${r} fall-through of ${idx}\n${ctx()}`).toBe(f.str(r)); compared++; }
-        }
-        const taken = regsOf(from!.slice(from!.indexOf(":") + 1));
-        for (const r of REGS) {
-          expect(taken.get(r), `R${r} taken branch of ${idx}\n${ctx()}`).toBe(t.str(r)); compared++;
-        }
-      }
-    }), { numRuns: Number(process.env.KDIFF_RUNS ?? 400) });
+    compared = 0; branches = 0;
+    fc.assert(fc.property(fc.array(aluInsn, { minLength: 1, maxLength: 14 }), jmpInsn, check),
+      { numRuns: Number(process.env.KDIFF_RUNS ?? 400) });
     expect(compared).toBeGreaterThan(1000);
     expect(branches).toBeGreaterThan(50);
   }, 120_000);
+  it('hand-picked cases: single tnum member in range, sign-crossing s32, <<32 of negatives, forks, byte swaps', () => {
+    const A = (op: number, dst: number, imm: number, cls = 0x07): Instruction => I(cls | op, dst, 0, 0, imm);
+    const J = (op: number, dst: number, imm: number, cls = 0x05): Instruction => I(cls | op, dst, 0, 2, imm);
+    const cases: [Instruction[], Instruction][] = [
+      [[A(0x50, 6, 0xf0)], J(0x20, 6, 0xe0)], // only tmax (0xf0) left
+      [[A(0x50, 6, 0x11)], J(0x20, 6, 0x10)], // only 0x11 left
+      [[A(0x50, 6, 0x11)], J(0xa0, 6, 1)], // only 0 left
+      [[A(0x50, 6, 0x111)], J(0x30, 6, 0x102)], // 0x110 and 0x111
+      [[A(0x50, 6, 0x6)], J(0x50, 6, 2)],
+      [[I(0xbc, 6, 6, 16), A(0x00, 6, 0, 0x04)], J(0x60, 6, 0x7fff)],
+      [[A(0xc0, 6, 31, 0x04), A(0x60, 6, 32)], J(0x60, 6, -1)],
+      [[A(0xc0, 6, 63), A(0x50, 6, 12)], J(0x10, 6, 0)],
+      [[A(0xc0, 6, 31, 0x04), A(0x40, 6, 7, 0x04)], J(0x10, 6, 7, 0x06)],
+      [[A(0x50, 6, 0xff00), I(0xdc, 6, 0, 0, 16)], J(0x20, 6, 0x7f)],
+      [[A(0x50, 6, 0xff), I(0xd7, 6, 0, 0, 64)], J(0x20, 6, 0)],
+      [[A(0x50, 6, 0xff), I(0xd4, 6, 0, 0, 64)], J(0xb0, 6, 0x10)],
+      [[A(0x70, 6, 60), A(0x20, 6, 3)], J(0x30, 6, 40)],
+      [[A(0x50, 6, 0x7fffffff), A(0x10, 6, 0x40000000)], J(0xc0, 6, 0, 0x06)],
+    ];
+    for (const [b, j] of cases) check(b, j);
+  });
 });

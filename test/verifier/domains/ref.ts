@@ -266,8 +266,8 @@ function shift(r: R, s: R, op: 'lsh' | 'rsh' | 'arsh', alu32: boolean): void {
   }
   const umin = s.umin, umax = s.umax;
   if (op === 'lsh') {
-    r.smax = umin === 32n && umax === 32n && r.s32max >= 0n ? r.s32max << 32n : S64_MAX;
-    r.smin = umin === 32n && umax === 32n && r.s32min >= 0n ? r.s32min << 32n : S64_MIN;
+    r.smax = umin === 32n && umax === 32n ? r.s32max << 32n : S64_MAX;
+    r.smin = umin === 32n && umax === 32n ? r.s32min << 32n : S64_MIN;
     if (r.umax > 1n << (63n - umax)) { r.umin = 0n; r.umax = M64; } else { r.umin = u64(r.umin << umin); r.umax = u64(r.umax << umax); }
     lsh32b(r, umin, umax);
     setTn(r, tlsh(tn(r), Number(umin)));
