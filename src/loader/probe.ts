@@ -145,7 +145,9 @@ function probeAttrs(type: number): ProbeLoad {
     case P.SYSCALL: return { progFlags: 16 }; // BPF_F_SLEEPABLE
     // These need an attach target; BTF id 1 (an int in vmlinux) is never one, and only a kernel
     // that knows the type gets far enough to say so.
-    case P.TRACING: return { expectedAttachType: 24, attachBtfId: 1, btfProbe: true }; // BPF_TRACE_FENTRY
+    // tp_btf (BPF_TRACE_RAW_TP) rather than fentry: it needs no trampoline, which some kernels
+    // (and this project's VMs) refuse with EPERM while tracing programs as such load.
+    case P.TRACING: return { expectedAttachType: 23, attachBtfId: 1, btfProbe: true };
     case P.LSM: return { expectedAttachType: 27, attachBtfId: 1, btfProbe: true }; // BPF_LSM_MAC
     case P.EXT: case P.STRUCT_OPS: return { attachBtfId: 1, btfProbe: true };
     default: return {};

@@ -25,6 +25,7 @@ describe.skipIf(!canUseBpf)(`feature probes on the kernel${skipReason}`, () => {
     }
     expect(probe.programType(18)).toBe(true); // cgroup_sock_addr: needs an expected attach type
     expect(probe.programType(27)).toBe(true); // struct_ops: answered through the attach_btf_id check
+    expect(probe.programType('tracing')).toBe(true); // answered by a tp_btf load with a bad target
     expect(probe.programType(0)).toBe(false); // BPF_PROG_TYPE_UNSPEC
     expect(probe.programType(33)).toBe(false); // one past the last type of 6.18
   });
