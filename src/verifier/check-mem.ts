@@ -12,7 +12,7 @@ import { T, F, base, cur, typeName, unknownScalar, pointer } from './state.js';
 import { readReg, checkWritable } from './alu.js';
 import { ctxAccess } from './ctx-access.js';
 import { stackBounds, frameOf, stackReadFixed, stackReadVar, stackWriteFixed, stackWriteVar } from './stack.js';
-import { ProgType, MapType } from './kinds.js';
+import { ProgType, MapType, PROG_TYPE_NAMES } from './kinds.js';
 
 const SIZE_BYTES = [4, 2, 1, 8];
 const RDONLY_PROG = 0x80, WRONLY_PROG = 0x100;
@@ -170,6 +170,7 @@ export function memAccess(env: Env, regno: number, off: number, size: number, wr
     if (reg.off) fail(env, Msg.modifiedCtx(regno, reg.off));
     if (!S.isConst(reg.v) || S.constNum(reg.v) !== 0) fail(env, `variable ctx access var_off=${S.tnumStr(reg.v)} disallowed`);
     const info = ctxAccess(env.progType, env.attachType, off, size, write, ldsx);
+    if (info === 'unmodelled') return fail(env, Msg.notModelled(`ctx access for program type ${PROG_TYPE_NAMES[env.progType] ?? env.progType}`));
     if (!info) fail(env, Msg.invalidCtxAccess(off, size));
     if (wantValue) {
       if (info.regType === T.SCALAR) out = unknownScalar();

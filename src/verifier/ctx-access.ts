@@ -7,8 +7,8 @@
 import { ProgType } from './kinds.js';
 import { T, F } from './state.js';
 
-/** Result of a ctx access check: undefined when invalid, else the type of a loaded value. */
-export type CtxAccess = { readonly regType: number } | undefined;
+/** Result of a ctx access check: undefined when invalid, 'unmodelled' for program types outside the model, else the type of a loaded value. */
+export type CtxAccess = { readonly regType: number } | 'unmodelled' | undefined;
 
 // struct __sk_buff field offsets.
 const SKB = {
@@ -81,6 +81,25 @@ function tcClsAct(off: number, size: number, write: boolean, info: { regType: nu
   return skbBase(off, size, write, info, ldsx);
 }
 
+function lwt(off: number, size: number, write: boolean, info: { regType: number }, ldsx: boolean): boolean {
+  if (inRange(off, SKB.tc_classid, 4) || (off >= SKB.family && off < SKB.local_port_end) || inRange(off, SKB.data_meta, 4) ||
+    inRange(off, SKB.tstamp, 8) || inRange(off, SKB.wire_len, 4) || inRange(off, SKB.hwtstamp, 8)) return false;
+  if (write && !(inRange(off, SKB.mark, 4) || inRange(off, SKB.priority, 4) || isCb(off))) return false;
+  if (inRange(off, SKB.data, 4)) info.regType = T.PKT;
+  else if (inRange(off, SKB.data_end, 4)) info.regType = T.PKT_END;
+  return skbBase(off, size, write, info, ldsx);
+}
+
+function skSkb(off: number, size: number, write: boolean, info: { regType: number }, ldsx: boolean): boolean {
+  if (inRange(off, SKB.tc_classid, 4) || inRange(off, SKB.data_meta, 4) || inRange(off, SKB.tstamp, 8) ||
+    inRange(off, SKB.wire_len, 4) || inRange(off, SKB.hwtstamp, 8)) return false;
+  if (write && !(inRange(off, SKB.tc_index, 4) || inRange(off, SKB.priority, 4))) return false;
+  if (inRange(off, SKB.mark, 4)) return false;
+  if (inRange(off, SKB.data, 4)) info.regType = T.PKT;
+  else if (inRange(off, SKB.data_end, 4)) info.regType = T.PKT_END;
+  return skbBase(off, size, write, info, ldsx);
+}
+
 function xdp(off: number, size: number, write: boolean, info: { regType: number }, ldsx: boolean, eat: number): boolean {
   const XDP_DEVMAP = 29;
   if (eat !== XDP_DEVMAP && off === 20) return false;
@@ -113,7 +132,10 @@ export function ctxAccess(progType: number, eat: number, off: number, size: numb
     case ProgType.TRACEPOINT: ok = off >= 8 && off < 2048 && !write && off % size === 0; break;
     case ProgType.RAW_TRACEPOINT: ok = off >= 0 && off < 96 && !write && off % size === 0; break;
     case ProgType.PERF_EVENT: ok = perfEvent(off, size, write); break;
-    default: return undefined;
+    case ProgType.LWT_IN: case ProgType.LWT_OUT: case ProgType.LWT_XMIT: case ProgType.LWT_SEG6LOCAL:
+      ok = lwt(off, size, write, info, ldsx); break;
+    case ProgType.SK_SKB: ok = skSkb(off, size, write, info, ldsx); break;
+    default: return 'unmodelled';
   }
   return ok ? info : undefined;
 }

@@ -164,12 +164,12 @@ function checkArg(env: Env, h: HelperProto, id: number, arg: number, meta: Meta)
   if (code === 'A') return;
   const isPkt = r.t === T.PKT || r.t === T.PKT_META || r.t === T.PKT_END;
   if (isPkt && !mayAccessPkt(env, h)) fail(env, Msg.helperPacket());
-  const maybeNull = code === 'mn' || code === 'un' || code === 'Vn' || code === 'Pn';
+  const maybeNull = code === 'mn' || code === 'un' || code === 'Vn' || code === 'Pn' || code === 'Cn';
   if (isNull(r) && maybeNull) {
     if (code === 'Vn') return;
   } else {
     switch (code) {
-      case 'C': typeCheck(env, regno, r, [T.CTX], false); break;
+      case 'C': case 'Cn': typeCheck(env, regno, r, [T.CTX], maybeNull); break;
       case 'M': typeCheck(env, regno, r, [T.MAP_PTR], false); break;
       case 'K': case 'V': case 'Vn': case 'Vu': case 'm': case 'mn': case 'u': case 'un': typeCheck(env, regno, r, MEM_TYPES, maybeNull); break;
       case 's': case 'z': case 'Z': typeCheck(env, regno, r, [T.SCALAR], false); break;
@@ -203,7 +203,7 @@ function checkArg(env: Env, h: HelperProto, id: number, arg: number, meta: Meta)
     case 'M': meta.map = r.map; break;
     case 'K': {
       helperMem(env, regno, meta.map!.spec.keySize, false, false, undefined, false);
-      if ((meta.map!.type === MapType.ARRAY || meta.map!.type === MapType.PERCPU_ARRAY)) meta.constKey = constKey(env, r);
+      if ((meta.map!.type === MapType.ARRAY || meta.map!.type === MapType.PERCPU_ARRAY)) meta.constKey = constKey(env, r, meta.map!.spec.keySize);
       break;
     }
     case 'V': case 'Vn': case 'Vu':
@@ -226,19 +226,20 @@ function checkArg(env: Env, h: HelperProto, id: number, arg: number, meta: Meta)
   }
 }
 
-function constKey(env: Env, r: Reg): number {
+/** get_constant_map_key: the key a stack pointer points at, when it is a known constant of the key's size. */
+function constKey(env: Env, r: Reg, keySize: number): number {
   if (r.t !== T.STACK || !S.isConst(r.v)) return -1;
-  const off = S.constNum(r.v) + r.off;
-  const fr = frameOf(env, r);
-  const slot = -off - 1, spi = Math.floor(slot / 8);
-  const sl = fr.stack[spi];
+  const stackOff = S.constNum(r.v) + r.off;
+  const slot = -stackOff - 1, spi = Math.floor(slot / 8), off = slot % 8;
+  const sl = frameOf(env, r).stack[spi];
   if (!sl) return -1;
-  if (sl.types[7] === Slot.SPILL && sl.spilled.t === T.SCALAR && off % 8 === 0) {
-    return S.isConst(sl.spilled.v) ? S.constNum(sl.spilled.v) : -1;
-  }
-  let zero = true;
-  for (let i = 0; i < 4; i++) if (sl.types[(slot - i) % 8] !== Slot.ZERO) zero = false;
-  return zero ? 0 : -1;
+  let zero = 0, spill = 0;
+  for (let i = off; i >= 0 && sl.types[i] === Slot.ZERO; i--) zero++;
+  if (zero >= keySize) return 0;
+  if (sl.types[7] !== Slot.SPILL || sl.spilled.t !== T.SCALAR) return -1;
+  for (let i = off; i >= 0 && sl.types[i] === Slot.SPILL; i--) spill++;
+  if (spill !== keySize || !S.isConst(sl.spilled.v)) return -1;
+  return S.constNum(sl.spilled.v);
 }
 
 function clearPktPointers(env: Env): void {
@@ -315,7 +316,8 @@ export function checkHelperCall(env: Env, i: number, leak: LeakChecker): boolean
     default: r0 = unknownScalar();
   }
   if (r0.t & F.MAYBE_NULL && !r0.id) r0.id = ++env.idGen;
-  if (h.acquire) {
+  const sockmapLookup = id === 1 && (meta.map?.type === MapType.SOCKMAP || meta.map?.type === MapType.SOCKHASH);
+  if (h.acquire || sockmapLookup) {
     r0.ref = r0.id;
     st.refs.push({ id: r0.id, insn: i, kind: 'ptr' });
   } else if (meta.refObj && h.ptrCast) {

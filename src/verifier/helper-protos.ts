@@ -2,7 +2,7 @@
  * Helper prototypes as the verifier model consumes them, derived from the shared helper table
  * (src/asm/helpers.ts: the protos and per-program-type availability of Linux 6.18). Each
  * argument becomes a short code the argument checker switches on:
- * A anything, C ctx, M const map ptr, K map key, V / Vn / Vu map value (plain, or null, uninit
+ * A anything, C / Cn ctx (or null), M const map ptr, K map key, V / Vn / Vu map value (plain, or null, uninit
  * write), m / mn readable mem (or null), u / un writable mem (or null), s size, z size or zero,
  * Z alloc size or zero, S sock_common, So full socket, T btf sock_common, R btf sock_common to
  * release, B ringbuf mem to release, L spin lock, Fn callback, P stack (or null), and X for
@@ -41,7 +41,7 @@ function argCode(a: HelperArg): string {
   switch (a.type) {
     case 'DONTCARE': return '';
     case 'ANYTHING': return 'A';
-    case 'PTR_TO_CTX': return 'C';
+    case 'PTR_TO_CTX': return nul ? 'Cn' : 'C';
     case 'CONST_MAP_PTR': return 'M';
     case 'PTR_TO_MAP_KEY': return 'K';
     case 'PTR_TO_MAP_VALUE': return nul ? 'Vn' : write ? 'Vu' : 'V';

@@ -80,7 +80,7 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
   };
   const readsMemory = (id: number): boolean => {
     const h = helperFor(progType, env.attachType, id);
-    return !h || h.args.some((a) => a !== 'A' && a !== 'C' && a !== 'M' && a !== 's' && a !== 'z' && a !== 'Z');
+    return !h || h.args.some((a) => a !== 'A' && a !== 'C' && a !== 'Cn' && a !== 'M' && a !== 's' && a !== 'z' && a !== 'Z');
   };
   const helperArgs = (id: number): number => helperFor(progType, env.attachType, id)?.args.length ?? 5;
   const ex = new Explorer(env, liveRegisters(s, helperArgs), readStackSlots(s, readsMemory));
