@@ -21,6 +21,8 @@ export interface TableData {
   readonly forcedLockdown: string;
   readonly traits: ReadonlyMap<string, readonly number[]>;
   readonly mapCompat: readonly MapCompat[];
+  /** Every uapi program type name (lower case, without unspec). */
+  readonly allProgTypes: readonly string[];
 }
 
 const q = (s: string | null): string => (s === null ? 'null' : `'${s}'`);
@@ -46,6 +48,9 @@ export function emitTable(d: TableData): string {
   L.push(
     ` *  - program types whose get_func_proto is chosen at load time (not tabled): ${noFn.join(', ') || 'none'}`,
     ' *    (struct_ops takes its ops\' get_func_proto; ext takes its target program\'s).',
+    ` *  - program types this configuration compiles out (no helpers): ${d.allProgTypes.filter((p) => !d.progFuncProto.has(p)).join(', ') || 'none'}`,
+    ' *  - map compatibility for ext programs follows resolve_prog_type() on an unknown target, so',
+    ' *    ext is listed wherever some target type would allow the pair.',
     ' * @module',
     ' */',
     "import type { HelperProto } from './helper-types.js';",

@@ -162,6 +162,7 @@ export function generate(root: string, configFile: string | undefined): { text: 
   const text = emitTable({
     helperNames, protos: [...protos.values()], protoHelper, rules, progFuncProto, unmodelled,
     config: configFile ? path.basename(configFile) : 'all options enabled', lockdownGates, forcedLockdown, traits, mapCompat,
+    allProgTypes: progTypes.map(([n]) => n.replace(/^BPF_PROG_TYPE_/, '').toLowerCase()).filter((n) => n !== 'unspec'),
   });
   return {
     text,

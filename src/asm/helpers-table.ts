@@ -14,6 +14,9 @@
  *  - lsm/getsockopt: bpf_sk_getsockopt_proto | bpf_unlocked_sk_getsockopt_proto | NULL (on if: btf_id_set_contains())
  *  - program types whose get_func_proto is chosen at load time (not tabled): struct_ops, ext
  *    (struct_ops takes its ops' get_func_proto; ext takes its target program's).
+ *  - program types this configuration compiles out (no helpers): lirc_mode2
+ *  - map compatibility for ext programs follows resolve_prog_type() on an unknown target, so
+ *    ext is listed wherever some target type would allow the pair.
  * @module
  */
 import type { HelperProto } from './helper-types.js';

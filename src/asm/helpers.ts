@@ -94,7 +94,10 @@ export interface HelperProgramContext {
    * defaults for cgroup_sock and sk_reuseport applied). An unknown name makes every helper unavailable.
    */
   readonly attachType?: number | string;
-  /** Whether the program is loaded sleepable (`BPF_F_SLEEPABLE`); default false. */
+  /**
+   * Whether the program is loaded sleepable (`BPF_F_SLEEPABLE`); default false, except for
+   * `syscall` programs, which the kernel only loads sleepable.
+   */
   readonly sleepable?: boolean;
   /**
    * The kernel's lockdown level (`/sys/kernel/security/lockdown`); default {@link HELPER_TABLE_LOCKDOWN},
@@ -112,6 +115,8 @@ export type LockdownLevel = 'none' | 'integrity' | 'confidentiality';
  * (Linux 6.18 with this project's test machine's config: CONFIG_LOCK_DOWN_KERNEL_FORCE_INTEGRITY).
  */
 export const HELPER_TABLE_LOCKDOWN: LockdownLevel = CONFIG_LOCKDOWN;
+
+const SYSCALL = programTypes.number('syscall')!;
 
 const LOCKDOWN_RANK: Record<LockdownLevel, number> = { none: 0, integrity: 1, confidentiality: 2 };
 
@@ -140,7 +145,7 @@ function findRule(progType: number | string, helperId: number, ctx: HelperProgra
   if (pt === undefined) return undefined;
   const rules = rulesByType.get(pt)?.get(helperId);
   if (!rules) return undefined;
-  const sleepable = ctx.sleepable ?? false;
+  const sleepable = ctx.sleepable ?? pt === SYSCALL;
   let attach = ctx.attachType === undefined ? 0 : attachTypes.number(ctx.attachType);
   if (attach === undefined) return undefined;
   if (attach === 0 && DEFAULT_ATTACH.has(pt)) attach = DEFAULT_ATTACH.get(pt)!;

@@ -230,6 +230,10 @@ describe('helper availability per program type (root)', () => {
     expect(helperProtoFor('kprobe', gs)?.symbol).toBe('bpf_get_stack_proto');
     expect(helperProtoFor('kprobe', gs, { sleepable: true })?.symbol).toBe('bpf_get_stack_sleepable_proto');
     expect(helperProtoFor('perf_event', gs)?.symbol).toBe('bpf_get_stack_proto_pe');
+    // syscall programs are always sleepable.
+    const ts = id('get_task_stack');
+    expect(helperProtoFor('syscall', ts)?.symbol).toBe('bpf_get_task_stack_sleepable_proto');
+    expect(helperProtoFor('syscall', ts, { sleepable: false })?.symbol).toBe('bpf_get_task_stack_proto');
   });
 
   it('depends on the expected attach type where the kernel does', () => {
