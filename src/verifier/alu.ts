@@ -9,7 +9,7 @@ import { fail } from './env.js';
 import { Msg } from './messages.js';
 import { S } from './scalar.js';
 import type { Reg } from './state.js';
-import { T, F, base, cur, typeName, unknownScalar, knownScalar, cloneReg } from './state.js';
+import { T, F, base, cur, typeName, unknownScalar, knownScalar, cloneReg, cloneState } from './state.js';
 
 /** bpf_alu_string, indexed by op >> 4. */
 export const ALU_STR = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
@@ -51,8 +51,12 @@ export function checkAlu(env: Env, i: number): void {
     const d = readReg(env, dst);
     checkWritable(env, dst);
     if (op === NEG && d.t === T.SCALAR) setReg(env, dst, scalarReg(S.alu(code, imm, d.v, d.v)));
-    else if (op === END && d.t === T.SCALAR) setReg(env, dst, scalarReg(S.alu(code, imm, d.v, d.v)));
-    else setReg(env, dst, unknownScalar());
+    else if (op === END && d.t === T.SCALAR) {
+      const { v, reset } = S.byteSwap(d.v, imm, x, is64);
+      const r = scalarReg(v);
+      if (!reset) r.id = d.id;
+      setReg(env, dst, r);
+    } else setReg(env, dst, unknownScalar());
     return;
   }
   if (op === MOV) {
@@ -132,11 +136,24 @@ function adjustRegMinMax(env: Env, i: number, code: number, dst: number, src: nu
     adjustPtr(env, code, dst, d, sreg, false);
     return;
   }
+  if ((op === AND || op === OR) && S.isConst(sreg.v)) {
+    const kind = S.forkKind(d.v);
+    if (kind) {
+      // maybe_fork_scalars (6.18 stable): a [-1, 0] destination splits into its two values; the
+      // state with 0 re-executes this instruction later.
+      const other = cloneState(env.state);
+      const od = cur(other).regs[dst]!;
+      od.v = S.forkValue(d.v, kind, false);
+      if (kind === 64) od.id = 0;
+      env.push(other, i);
+      d.v = S.forkValue(d.v, kind, true);
+      if (kind === 64) d.id = 0;
+    }
+  }
   const nv = S.alu(code, x ? 0 : imm, d.v, sreg.v);
   const nr = scalarReg(nv);
-  // Linked scalars survive `r += const` (64-bit) with an offset; the model drops the link.
+  // Linked scalars survive `r += const` with an offset in the kernel; the model drops the link.
   regs[dst] = nr;
-  void i;
 }
 
 function adjustPtr(env: Env, code: number, dst: number, ptr: Reg, offReg: Reg, offIsDst: boolean): void {

@@ -6,23 +6,10 @@
  */
 import type { Scalar } from './domains/scalar.js';
 import { newScalar, newKnown, isConst as dIsConst, isRegConst, constNum, sminNum, smaxNum, uminNum, umaxNum, markUnbounded32, scalarEquals } from './domains/scalar.js';
-import { scalarAlu, zext32to64, coerceRegToSize, coerceRegToSizeSx, coerceSubregToSizeSx, regWidth } from './domains/alu.js';
-import { regBoundsSync } from './domains/bounds-sync.js';
+import { scalarAlu, scalarByteSwap, forkKind, forkValue, zext32to64, coerceRegToSize, coerceRegToSizeSx, coerceSubregToSizeSx, regWidth } from './domains/alu.js';
+import { regBoundsSync, sanityCheck } from './domains/bounds-sync.js';
 import { isBranchTaken, refineBranch, revOpcode } from './domains/branch.js';
 import { tnumStr, snumStr, unumStr, scalarStr } from './domains/format.js';
-import { fbAlu, fbSync, fbTrunc, fbSext, fbWidth, fbTaken, fbRefine, fbTnumStr } from './scalar-fallback.js';
-
-const missing = new Set<string>();
-/** Calls the domain function, or the stop-gap while the domain body is still a 'todo' stub. */
-function use<T>(name: string, domain: () => T, fallback: () => T): T {
-  if (missing.has(name)) return fallback();
-  try {
-    return domain();
-  } catch (e) {
-    if (e instanceof Error && e.message === 'todo') { missing.add(name); return fallback(); }
-    throw e;
-  }
-}
 
 export type { Scalar };
 
@@ -31,8 +18,6 @@ export type { Scalar };
 const VAL_LO = 0, VAL_HI = 1, MASK_LO = 2, MASK_HI = 3, UMIN_LO = 4, UMIN_HI = 5, UMAX_LO = 6, UMAX_HI = 7;
 const SMIN_LO = 8, SMIN_HI = 9, SMAX_LO = 10, SMAX_HI = 11, U32_MIN = 12, U32_MAX = 13, S32_MIN = 14, S32_MAX = 15;
 const UNKNOWN = newScalar();
-// rev_opcode by op >> 4 (JSET reverses to 0x48), for the stop-gap only.
-const REV = [0, 0x50, 0xb0, 0xa0, 0x48, 0x10, 0xd0, 0xc0, 0, 0, 0x30, 0x20, 0x70, 0x60];
 
 /** Unsigned 64-bit a <= b on halves. */
 function ule(alo: number, ahi: number, blo: number, bhi: number): boolean {
@@ -91,57 +76,76 @@ export const S = {
     return true;
   },
   /** get_reg_width. */
-  width: (v: Scalar): number => use('width', () => regWidth(v, 0), () => fbWidth(v)),
+  width: (v: Scalar): number => regWidth(v, 0),
   /** dst op= src for ALU/ALU64 `code` (END: unknown). `imm` unused (the caller passes src). */
   alu: (code: number, imm: number, dst: Scalar, src: Scalar): Scalar => {
     void imm;
     const op = code & 0xf0;
-    if (op === 0xd0) return UNKNOWN;
     const r = dst.slice();
-    use('alu', () => scalarAlu(r, 0, src, 0, op, (code & 7) === 7), () => fbAlu(r, src, op, (code & 7) === 7));
+    scalarAlu(r, 0, src, 0, op, (code & 7) === 7);
+    sanityCheck(r, 0);
     return r;
+  },
+  /** BPF_END on a scalar; `reset` tells whether the register's id must be cleared. */
+  byteSwap: (v: Scalar, imm: number, toBe: boolean, alu64: boolean): { v: Scalar; reset: boolean } => {
+    const r = v.slice();
+    const reset = scalarByteSwap(r, 0, imm, toBe, alu64);
+    return { v: r, reset };
+  },
+  /** maybe_fork_scalars: 64 or 32 when AND/OR with a constant must fork a [-1, 0] destination, else 0. */
+  forkKind: (v: Scalar): number => forkKind(v, 0),
+  /** One side of such a fork: the destination as 0 or -1. */
+  forkValue: (v: Scalar, kind: number, minusOne: boolean): Scalar => {
+    const r = v.slice();
+    forkValue(r, 0, kind === 64 ? 64 : 32, minusOne);
+    return r;
+  },
+  /** reg_bounds_sanity_check: a copy reset to unbounded when the bounds contradict each other. */
+  sane32: (v: Scalar): Scalar => {
+    const r = v.slice();
+    return sanityCheck(r, 0) === null ? v : r;
   },
   /** Pointer offset arithmetic: var_off/bounds of ptr ± off, 32-bit bounds recomputed. */
   ptrAdd: (ptr: Scalar, off: Scalar, sub: boolean): Scalar => {
     const r = ptr.slice();
-    use('alu', () => scalarAlu(r, 0, off, 0, sub ? 0x10 : 0x00, true), () => fbAlu(r, off, sub ? 0x10 : 0x00, true));
+    scalarAlu(r, 0, off, 0, sub ? 0x10 : 0x00, true);
     markUnbounded32(r, 0);
-    use('sync', () => regBoundsSync(r, 0), () => fbSync(r));
+    regBoundsSync(r, 0);
     return r;
   },
   /** `w = w2`: zero-extend the low 32 bits. */
   zext32: (v: Scalar): Scalar => {
     const r = v.slice();
-    use('zext', () => { zext32to64(r, 0); regBoundsSync(r, 0); }, () => fbTrunc(r, 4));
+    { zext32to64(r, 0); regBoundsSync(r, 0); };
     return r;
   },
   /** movsx64 / ldsx of `size` bytes. */
   sext: (v: Scalar, size: number): Scalar => {
     const r = v.slice();
-    use('sext', () => coerceRegToSizeSx(r, 0, size), () => fbSext(r, size, false));
+    coerceRegToSizeSx(r, 0, size);
     return r;
   },
   /** movsx32 of `size` bytes (before zext32). */
   sext32: (v: Scalar, size: number): Scalar => {
     const r = v.slice();
-    use('sext32', () => coerceSubregToSizeSx(r, 0, size), () => fbSext(r, size, true));
+    coerceSubregToSizeSx(r, 0, size);
     return r;
   },
   /** A zero-extending narrow load of `size` bytes. */
   truncate: (v: Scalar, size: number): Scalar => {
     const r = v.slice();
-    use('trunc', () => coerceRegToSize(r, 0, size), () => fbTrunc(r, size));
+    coerceRegToSize(r, 0, size);
     return r;
   },
   /** is_scalar_branch_taken. */
   branchTaken: (op: number, is32: boolean, a: Scalar, b: Scalar): number =>
-    use('taken', () => isBranchTaken(a, 0, b, 0, op, is32), () => fbTaken(a, b, op, is32)),
+    isBranchTaken(a, 0, b, 0, op, is32),
   /** The fall-through condition of `op`. */
-  negate: (op: number): number => use('rev', () => revOpcode(op), () => REV[op >> 4] ?? op),
+  negate: (op: number): number => revOpcode(op),
   /** Refines copies of a and b assuming `a op b`; undefined when the bounds became inconsistent. */
   refine: (op: number, is32: boolean, a: Scalar, b: Scalar): [Scalar, Scalar] | undefined => {
     const ra = a.slice(), rb = b.slice();
-    const ok = use('refine', () => refineBranch(ra, 0, rb, 0, op, is32) === null, () => fbRefine(ra, rb, op, is32));
+    const ok = refineBranch(ra, 0, rb, 0, op, is32) === null;
     if (!ok) return undefined;
     return [ra, rb];
   },
@@ -169,7 +173,7 @@ export const S = {
     return ((value | mu) & (size - 1)) === 0;
   },
   /** tnum_strn of var_off. */
-  tnumStr: (v: Scalar): string => use('tnumStr', () => tnumStr(v, 0), () => fbTnumStr(v)),
+  tnumStr: (v: Scalar): string => tnumStr(v, 0),
   /** The kernel's rendering of a scalar register. */
   str: (v: Scalar, id: number): string => scalarStr(v, 0, id),
   /** verbose_snum of a 64-bit value. */
