@@ -244,6 +244,20 @@ export function forkValue(d: Uint32Array, db: number, kind: 32 | 64, minusOne: b
   if (kind === 64) markKnown(d, db, v, v); else markKnown32(d, db, v);
 }
 
+/**
+ * The scalar part of sync_linked_regs for one linked register (6.18 stable): after the caller
+ * copied known_reg's scalar into `d`, add the delta `hi:lo` = (s64)reg->off - (s64)known_reg->off
+ * with scalar32_min_max_add, scalar_min_max_add and tnum_add, zero-extend when the link is a
+ * BPF_ADD_CONST32 one, then reg_bounds_sync.
+ */
+export function linkedAdd(d: Uint32Array, db: number, lo: number, hi: number, zext: boolean): void {
+  markKnown(SRC, 0, lo, hi);
+  scalar32Add(d, db, SRC); scalar64Add(d, db, SRC);
+  tnumAdd(d, db + VAL_LO, d, db + VAL_LO, SRC, VAL_LO);
+  if (zext) zext32to64(d, db);
+  regBoundsSync(d, db);
+}
+
 /** zext_32_to_64: var_off = tnum_subreg(var_off), then __reg_assign_32_into_64. */
 export function zext32to64(s: Uint32Array, b: number): void {
   tnumSubreg(s, b + VAL_LO, s, b + VAL_LO);

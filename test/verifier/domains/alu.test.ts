@@ -132,3 +132,17 @@ describe('byte swap (BPF_END, scalar_byte_swap of the 6.18 stable kernel)', () =
     }), { numRuns: 2000 });
   });
 });
+
+describe('sync_linked_regs scalar step', () => {
+  it('linkedAdd is add (32 and 64 bounds, tnum) then optional zext then sync, and sound', async () => {
+    const { linkedAdd } = await import('../../../src/verifier/domains/alu.js');
+    fc.assert(fc.property(scalarArb(true), fc.integer({ min: -0x80000000, max: 0x7fffffff }), fc.boolean(), ({ r, x }, delta, zx) => {
+      const slab = Ref.toSlab(r);
+      linkedAdd(slab, 0, delta | 0, delta < 0 ? -1 : 0, zx);
+      const got = Ref.fromSlab(slab);
+      expect(got).toEqual(Ref.linkedAdd(r, BigInt(delta), zx));
+      if (!zx) expect(got).toEqual(Ref.alu(r, Ref.known(BigInt(delta)), 'add', true));
+      expect(Ref.member(got, zx ? Ref.u32(x + BigInt(delta)) : Ref.u64(x + BigInt(delta)))).toBe(true);
+    }), { numRuns: 2000 });
+  });
+});

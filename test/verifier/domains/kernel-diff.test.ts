@@ -221,6 +221,14 @@ describe.skipIf(!kernel.ok)('domain model vs the kernel verifier log (socket fil
       [[A(0x50, 6, 0xff), I(0xd4, 6, 0, 0, 64)], J(0xb0, 6, 0x10)],
       [[A(0x70, 6, 60), A(0x20, 6, 3)], J(0x30, 6, 40)],
       [[A(0x50, 6, 0x7fffffff), A(0x10, 6, 0x40000000)], J(0xc0, 6, 0, 0x06)],
+      [[A(0x50, 6, 6)], J(0x40, 6, 4)], // JSET with one bit: learns the bit / JSET_REV clears it
+      [[A(0x50, 6, 6)], J(0x40, 6, 4, 0x06)],
+      [[A(0x50, 6, 0xff), A(0x00, 6, -128)], J(0x40, 6, 0x80)],
+      [[A(0x50, 6, 0xfff)], J(0x50, 6, 0xfff)], // JNE at the edge of the range
+      [[A(0x50, 6, 0xfff)], J(0x50, 6, 0)],
+      [[A(0xc0, 6, 32), A(0x50, 6, -16)], J(0x70, 6, -8)],
+      [[A(0xc0, 6, 32)], J(0xd0, 6, -0x8000, 0x06)],
+      [[A(0x70, 6, 1), A(0xa0, 6, -1)], J(0x60, 6, 0)],
     ];
     for (const [b, j] of cases) check(b, j);
   });

@@ -505,3 +505,11 @@ export function byteSwap(dst: R, imm: number, toBe: boolean, alu64: boolean): R 
   sync(r);
   return r;
 }
+/** sync_linked_regs' scalar step: add a known delta (32- and 64-bit bounds, tnum), zext if asked, sync. */
+export function linkedAdd(r0: R, delta: bigint, zx: boolean): R {
+  const r = clone(r0), k = known(delta);
+  sMinMaxAdd(r, k, 32); sMinMaxAdd(r, k, 64); setTn(r, tadd(tn(r), tn(k)));
+  if (zx) zext(r);
+  sync(r);
+  return r;
+}
