@@ -203,7 +203,14 @@ export function memAccess(env: Env, regno: number, off: number, size: number, wr
     if (!sockAccess(t, off, size)) fail(env, Msg.invalidSockAccess(regno, typeName(t), off, size));
     if (valueRegno >= 0) out = unknownScalar();
   } else if (t === T.MAP_PTR) {
-    fail(env, Msg.notModelled('loads from struct bpf_map'));
+    // check_ptr_to_map_access: the struct behind the map (bpf_array, bpf_htab) may be read.
+    const mt = reg.map!.type;
+    const tname = [2, 3, 4, 6, 8, 12].includes(mt) ? 'bpf_array' : [1, 5, 9, 10, 13].includes(mt) ? 'bpf_htab' : undefined;
+    if (!tname) fail(env, Msg.notModelled(`struct access to map type ${mt}`));
+    if (off < 0) fail(env, `R${regno} is ${tname} invalid negative access: off=${off}`);
+    if (write) fail(env, `only read from ${tname} is supported`);
+    if (off >= 256) fail(env, Msg.notModelled(`struct ${tname} field at offset ${off}`));
+    if (valueRegno >= 0) out = unknownScalar();
   } else if (t === T.ARENA) {
     if (wantValue) out = unknownScalar();
   } else {

@@ -31,6 +31,8 @@ export interface Env {
   readonly attachType: number;
   /** Whether the license is GPL-compatible. */
   readonly gpl: boolean;
+  /** nr_cpu_ids of the target machine (bounds bpf_get_smp_processor_id). */
+  readonly nrCpus: number;
   /** Strict alignment (BPF_F_STRICT_ALIGNMENT without BPF_F_ANY_ALIGNMENT). */
   readonly strictAlign: boolean;
   /** The state being advanced. */

@@ -216,6 +216,7 @@ function checkArg(env: Env, h: HelperProto, id: number, arg: number, meta: Meta)
       if (S.smin(r.v) < 0) fail(env, Msg.minNegative(regno));
       if (S.umin(r.v) === 0 && code === 's') fail(env, Msg.zeroSizedRead(regno, `u64=[${S.uminStr(r.v)},${S.umaxStr(r.v)}]`));
       if (S.umax(r.v) >= 1 << 29) fail(env, Msg.unboundedMemVar(regno));
+      meta.msizeMax = S.umax(r.v);
       helperMem(env, regno - 1, S.umax(r.v), write, code === 'z', S.isConst(r.v) ? meta : undefined, write);
       break;
     }
@@ -297,7 +298,11 @@ export function checkHelperCall(env: Env, i: number, leak: LeakChecker): boolean
   const ret = h.ret;
   let r0: Reg;
   switch (ret) {
-    case 'i': r0 = unknownScalar(); break;
+    case 'i':
+      r0 = unknownScalar();
+      if (id === 67 || id === 141 || id === 45 || id === 115 || id === 114) r0.v = S.retvalRange(meta.msizeMax, true);
+      else if (id === 8) r0.v = S.retvalRange(env.nrCpus - 1, false);
+      break;
     case 'v': r0 = notInit(); break;
     case 'sk': r0 = pointer(T.SOCKET); break;
     case 'mv?': case 'mv': {

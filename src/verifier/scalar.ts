@@ -105,6 +105,23 @@ export const S = {
     const r = v.slice();
     return sanityCheck(r, 0) === null ? v : r;
   },
+  /**
+   * do_refine_retval_range for an unknown R0: `signedMax` sets smax/s32max to `max` and smin/s32min
+   * to -MAX_ERRNO (string helpers, get_stack); otherwise all bounds become [0, max] (cpu ids).
+   */
+  retvalRange: (max: number, signedMax: boolean): Scalar => {
+    const r = UNKNOWN.slice();
+    if (signedMax) {
+      r[SMAX_LO] = max >>> 0; r[SMAX_HI] = Math.floor(max / 4294967296) >>> 0; r[S32_MAX] = max >>> 0;
+      r[SMIN_LO] = (-4095) >>> 0; r[SMIN_HI] = 0xffffffff; r[S32_MIN] = (-4095) >>> 0;
+    } else {
+      r[UMAX_LO] = max; r[UMAX_HI] = 0; r[U32_MAX] = max; r[SMAX_LO] = max; r[SMAX_HI] = 0; r[S32_MAX] = max;
+      r[UMIN_LO] = 0; r[UMIN_HI] = 0; r[U32_MIN] = 0; r[SMIN_LO] = 0; r[SMIN_HI] = 0; r[S32_MIN] = 0;
+    }
+    regBoundsSync(r, 0);
+    sanityCheck(r, 0);
+    return r;
+  },
   /** Pointer offset arithmetic: var_off/bounds of ptr ± off, 32-bit bounds recomputed. */
   ptrAdd: (ptr: Scalar, off: Scalar, sub: boolean): Scalar => {
     const r = ptr.slice();

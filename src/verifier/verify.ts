@@ -74,6 +74,7 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
     s, st: structure, progType, attachType: options.expectedAttachType ?? 0,
     gpl: GPL_COMPATIBLE.includes(options.license ?? 'GPL'),
     strictAlign: (flags & 1) !== 0 && (flags & 2) === 0,
+    nrCpus: options.nrCpus ?? 64,
     state: entryState(), insnIdx: 0, idGen: 0, auxPtrType: new Int32Array(s.len),
     stackDepth: structure.subprogStarts.map(() => 0), log, logLevel: options.logLevel ?? 1,
     push: () => undefined,
