@@ -96,6 +96,33 @@ for (const [title, prog] of [['socket filter', socketFilter], ['xdp', xdp]] as c
   }
 }
 
+// The verifier model (pure TypeScript, any OS): the same answer the kernel gives, before loading.
+console.log('\n== the verifier model');
+try {
+  const { verify } = await import('../src/verifier/verify.js');
+  const mapSpecs = {
+    counts: { type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 },
+    ipv6_drops: { type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 },
+  };
+  for (const [title, type, prog] of [['socket filter', 'socket_filter', socketFilter], ['xdp', 'xdp', xdp]] as const) {
+    const r = verify(prog.instructions, { type, maps: mapSpecs });
+    console.log(`${title}: ${r.ok ? `accepted, ${r.processed} instructions processed` : `rejected: ${r.error?.message}`}`);
+  }
+  // One byte too far: the bounds check covers 14 bytes, the load reads bytes 13 and 14.
+  const tooFar = asm.program([
+    asm.packetBounds({ ctx: 'xdp', length: 14, orElse: 'pass' }),
+    asm.ldx('u16', R1, R2, 13),
+    asm.label('pass'),
+    asm.ret(XDP_PASS),
+  ]);
+  const r = verify(tooFar.instructions, { type: 'xdp' });
+  const src = r.error?.source;
+  console.log(`reading past the check: ${r.ok ? 'accepted?!' : `rejected at insn ${r.error?.insn}: ${r.error?.message}`}` +
+    (src ? `\n  at ${path.relative(process.cwd(), src.file)}:${src.line}` : ''));
+} catch (e) {
+  console.log(`skipped: ${e instanceof Error ? e.message : String(e)}`);
+}
+
 // In the kernel: load both programs and run them on test packets. The loader is imported only here,
 // so the part above runs anywhere.
 console.log('\n== in the kernel');
