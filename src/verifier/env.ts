@@ -13,9 +13,12 @@ export class Reject {
   readonly insn: number;
   /** The kernel's error line. */
   readonly message: string;
-  constructor(insn: number, message: string) {
+  /** The error line is already in the log, followed by detail lines (the state dumps of an infinite loop). */
+  readonly logged: boolean;
+  constructor(insn: number, message: string, logged = false) {
     this.insn = insn;
     this.message = message;
+    this.logged = logged;
   }
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Env } from './env.js';
-import { fail } from './env.js';
+import { fail, Reject } from './env.js';
 import { Msg } from './messages.js';
 import type { VState } from './state.js';
 import { T, cloneState, cur, newFrame, notInit, pointer, unknownScalar, knownScalar } from './state.js';
@@ -17,6 +17,7 @@ import { checkHelperCall } from './helper-call.js';
 import { statesEqual } from './prune.js';
 import { S } from './scalar.js';
 import { ProgType } from './kinds.js';
+import { formatInsn, formatState, pushBounded } from './log.js';
 
 /** The kernel's limit on processed instructions (BPF_COMPLEXITY_LIMIT_INSNS). */
 export const INSN_LIMIT = 1_000_000;
@@ -32,7 +33,7 @@ interface Checkpoint {
   miss: number;
 }
 
-interface Pending { st: VState; insn: number; parent: Checkpoint | undefined }
+interface Pending { st: VState; insn: number; prev: number; parent: Checkpoint | undefined }
 
 /** Counters the explorer reports. */
 export interface ExploreStats {
@@ -60,7 +61,7 @@ export class Explorer {
 
   constructor(private readonly env: Env, private readonly live: Uint16Array, private readonly liveSlots?: Uint8Array) {
     env.push = (st: VState, insn: number): void => {
-      this.pending.push({ st, insn, parent: this.parent });
+      this.pending.push({ st, insn, prev: env.insnIdx, parent: this.parent });
       if (this.parent) this.parent.branches++;
     };
   }
@@ -92,7 +93,11 @@ export class Explorer {
     for (const cp of list) {
       if (!hit) {
         if (cp.branches > 0) {
-          if (statesEqual(cp.st, st, () => 0x7ff, true)) fail(env, Msg.infiniteLoop(insn));
+          if (statesEqual(cp.st, st, () => 0x7ff, true)) {
+            const top = st.frames.length - 1;
+            env.log.push(Msg.infiniteLoop(insn), `cur state:${formatState(st, top)}`, `old state:${formatState(cp.st, top)}`);
+            throw new Reject(insn, Msg.infiniteLoop(insn), true);
+          }
           if (!force && this.jmps - this.prevJmps < 20 && this.stats.processed - this.prevInsns < 100) add = false;
         } else if (statesEqual(cp.st, st, this.liveMask(st, insn), false, this.liveSlots)) {
           cp.hit++;
@@ -131,14 +136,20 @@ export class Explorer {
       env.insnIdx = idx;
       if (++this.stats.processed > INSN_LIMIT) fail(env, Msg.tooLarge(this.stats.processed));
       let next: number;
-      if (env.st.prunePoint[idx] === 1 && this.visited(idx)) next = EXIT_PATH;
-      else next = this.step(idx);
+      if (env.st.prunePoint[idx] === 1 && this.visited(idx)) {
+        if (env.logLevel > 0) pushBounded(env.log, `${idx}: safe`);
+        next = EXIT_PATH;
+      } else {
+        if (env.logLevel > 0) pushBounded(env.log, `${idx}: ${formatInsn(env.s, idx)}`);
+        next = this.step(idx);
+      }
       if (next === EXIT_PATH) {
         this.endPath();
         const p = this.pending.pop();
         if (!p) return;
         env.state = p.st;
         this.parent = p.parent;
+        if (env.logLevel > 1) pushBounded(env.log, `from ${p.prev} to ${p.insn}:${formatState(p.st, p.st.frames.length - 1)}`);
         idx = p.insn;
       } else {
         idx = next;

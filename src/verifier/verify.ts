@@ -17,6 +17,7 @@ import { liveRegisters, readStackSlots } from './liveness.js';
 import { helperFor } from './helper-protos.js';
 import { PROG_TYPE_NAMES, ProgType, typeNumber } from './kinds.js';
 import { Msg } from './messages.js';
+import { statsLine } from './log.js';
 
 export type { VerifyOptions, VerifyResult, VerifierMapSpec, VerifyError } from './types.js';
 
@@ -37,14 +38,11 @@ export function verify(program: readonly Instruction[] | Uint8Array, options: Ve
   }
 }
 
-function reject(insn: number, message: string, log: string[], processed: number, s?: Slots): VerifyResult {
+function reject(insn: number, message: string, log: string[], processed: number, s?: Slots,
+  stats?: { maxStatesPerInsn: number; totalStates: number; peakStates: number }, logged = false): VerifyResult {
   const source = s && insn >= 0 ? s.source[insn] : undefined;
-  return { ok: false, processed, error: source ? { insn, message, source } : { insn, message }, log: [...log, message] };
-}
-
-function statsLine(processed: number, st: { maxStatesPerInsn: number; totalStates: number; peakStates: number }): string {
-  return `processed ${processed} insns (limit ${INSN_LIMIT}) max_states_per_insn ${st.maxStatesPerInsn} ` +
-    `total_states ${st.totalStates} peak_states ${st.peakStates} mark_read 0`;
+  const tail = [...(logged ? [] : [message]), ...(stats ? [statsLine(processed, stats)] : [])];
+  return { ok: false, processed, error: source ? { insn, message, source } : { insn, message }, log: [...log, ...tail] };
 }
 
 function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: VerifyOptions): VerifyResult {
@@ -89,10 +87,10 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
     ex.run(entryState(), 0);
   } catch (e) {
     if (!(e instanceof Reject)) throw e;
-    return reject(e.insn, e.message, log, ex.stats.processed, s);
+    return reject(e.insn, e.message, log, ex.stats.processed, s, ex.stats, e.logged);
   }
   const depthErr = checkStackDepth(s, structure, env.stackDepth, progType);
-  if (depthErr) return reject(-1, depthErr, log, ex.stats.processed, s);
+  if (depthErr) return reject(-1, depthErr, log, ex.stats.processed, s, ex.stats);
   return { ok: true, processed: ex.stats.processed, log: [...log, statsLine(ex.stats.processed, ex.stats)] };
 }
 

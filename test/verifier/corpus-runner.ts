@@ -102,7 +102,7 @@ export interface CorpusSummary {
   verdictV1: { agree: number; total: number };
   /** Verdict agreement, other program types. */
   verdictOther: { agree: number; total: number };
-  /** On kernel rejects of v1 types: model message equals the kernel's first error line. */
+  /** On kernel rejects of v1 types: the model's last log line before `processed` equals the kernel's (the README's first_error). */
   firstErrorV1: { agree: number; total: number };
   /** On all kernel rejects. */
   firstError: { agree: number; total: number };
@@ -135,7 +135,7 @@ export function runCorpus(records: readonly CorpusRecord[], filter?: (r: CorpusR
     const { bytes, maps } = prepareRecord(rec);
     const res = verify(bytes, {
       type: rec.prog_type, expectedAttachType: rec.expected_attach_type ?? 0, maps,
-      progFlags: rec.extra?.prog_flags ?? 0, logLevel: 0,
+      progFlags: rec.extra?.prog_flags ?? 0, logLevel: 0, nrCpus: 2,
     });
     const v1 = V1_TYPES.has(rec.prog_type_name);
     const kAccept = rec.kernel.verdict === 'accept';
@@ -150,14 +150,17 @@ export function runCorpus(records: readonly CorpusRecord[], filter?: (r: CorpusR
         model: res.ok ? 'accept' : `reject: ${res.error?.message ?? ''}` });
     }
     if (!kAccept) {
-      const same = !res.ok && res.error?.message === rec.kernel.first_error;
+      // The README's first_error: the last non-empty log line before the `processed` line.
+      const lines = res.log.filter((l) => l.trim() !== '' && !l.startsWith('processed '));
+      const modelFirst = res.ok ? '' : lines[lines.length - 1] ?? res.error?.message ?? '';
+      const same = !res.ok && modelFirst === rec.kernel.first_error;
       for (const bucket of v1 ? [sum.firstError, sum.firstErrorV1] : [sum.firstError]) {
         bucket.total++;
         if (same) bucket.agree++;
       }
       if (agree && !same) {
         sum.disagreements.push({ id: rec.id, type: rec.prog_type_name, kind: 'message',
-          kernel: rec.kernel.first_error ?? '', model: res.error?.message ?? '' });
+          kernel: rec.kernel.first_error ?? '', model: modelFirst });
       }
     }
     if (v1 && agree && rec.kernel.processed !== undefined) {

@@ -116,3 +116,19 @@ describe('verify: control flow', () => {
     expect(r.error?.message.startsWith('not modelled')).toBe(true);
   });
 });
+
+describe('verify: log', () => {
+  it('prints instructions as the kernel does and ends with the statistics line', () => {
+    const r = verify([movImm(0, 0), I(0x7b, 10, 0, -8), stxDw(10, 0, -16), I(0x15, 0, 0, 0, -1), exit()], { type: 'xdp' });
+    expect(r.log.slice(0, 5)).toEqual([
+      '0: (b7) r0 = 0', '1: (7b) *(u64 *)(r10 -8) = r0', '2: (7b) *(u64 *)(r10 -16) = r0',
+      '3: (15) if r0 == 0xffffffff goto pc+0', '4: (95) exit',
+    ]);
+    expect(r.log[r.log.length - 1]).toMatch(/^processed 5 insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+ peak_states \d+ mark_read 0$/);
+  });
+  it('dumps both states of an infinite loop', () => {
+    const r = verify([movImm(0, 0), jeqImm(0, 0, -1), exit()], { type: 'xdp' });
+    expect(r.log).toContain('cur state: R0=0 R1=ctx() R10=fp0');
+    expect(r.log).toContain('old state: R0=0 R1=ctx() R10=fp0');
+  });
+});
