@@ -12,7 +12,7 @@ import { progLoad } from '../../../src/loader/prog-load.js';
 import { closeRaw } from '../../../src/loader/ffi.js';
 import { kernelTestContext } from '../../kernel/privileged.js';
 import { SCALAR_WORDS, isConst, isConst32, markKnown, markUnknown } from '../../../src/verifier/domains/scalar.js';
-import { forkKind, forkValue, movImm, mov32, movsx32, movsx64, regWidth, scalarAlu, scalarByteSwap } from '../../../src/verifier/domains/alu.js';
+import { forkKind, forkValue, linkedAdd, movImm, mov32, movsx32, movsx64, regWidth, scalarAlu, scalarByteSwap } from '../../../src/verifier/domains/alu.js';
 import { sanityCheck } from '../../../src/verifier/domains/bounds-sync.js';
 import { isBranchTaken, refineBranch, revOpcode } from '../../../src/verifier/domains/branch.js';
 import { scalarStr } from '../../../src/verifier/domains/format.js';
@@ -60,7 +60,7 @@ const aluInsn: fc.Arbitrary<Instruction> = fc.tuple(fc.constantFrom(...ALU_OPS),
     const cls = alu64 ? 0x07 : 0x04;
     if (op === 0x80) return I(cls | op, dst);
     if (op === 0xd0) return alu64 ? I(0xd7, dst, 0, 0, bits) : I(0x04 | 0xd0 | (x ? 8 : 0), dst, 0, 0, bits);
-    if (op === 0xb0 && x) return I(cls | op | 8, dst, dst, alu64 ? [0, 8, 16, 32][sx % 4]! : [0, 8, 16][sx % 3]!);
+    if (op === 0xb0 && x) return I(cls | op | 8, dst, src, alu64 ? [0, 8, 16, 32][sx % 4]! : [0, 8, 16][sx % 3]!);
     const width = alu64 ? 64 : 32;
     if (op === 0x60 || op === 0x70 || op === 0xc0) {
       return x ? I(cls | op | 8, dst, src) : I(cls | op, dst, 0, 0, ((imm % width) + width) % width);
@@ -70,6 +70,13 @@ const aluInsn: fc.Arbitrary<Instruction> = fc.tuple(fc.constantFrom(...ALU_OPS),
     if ((op === 0x30 || op === 0x90) && imm === 0) imm = 3;
     return I(cls | op, dst, 0, off, imm);
   });
+
+/** `rX = rY; rX += k` (or -=, or the 32-bit forms): creates linked registers with a delta. */
+const linkIdiom: fc.Arbitrary<Instruction[]> = fc.tuple(reg, reg, fc.boolean(), fc.boolean(), fc.constantFrom(0x00, 0x10), immArb)
+  .map(([d, s, mov64, add64, op, imm]) => [I(mov64 ? 0xbf : 0xbc, d, s), I((add64 ? 0x07 : 0x04) | op, d, 0, 0, imm)]);
+/** A segment body: ALU instructions with some linking idioms mixed in. */
+const bodyArb: fc.Arbitrary<Instruction[]> = fc.array(fc.oneof({ arbitrary: aluInsn.map((i) => [i]), weight: 4 }, { arbitrary: linkIdiom, weight: 1 }), { maxLength: 6 })
+  .map((parts) => parts.flat());
 
 const JOPS = [0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0];
 const jmpInsn = fc.tuple(fc.constantFrom(...JOPS), fc.boolean(), fc.boolean(), reg, reg, immArb)
@@ -88,16 +95,20 @@ function step(m: Model, insn: Instruction): boolean {
     return false;
   }
   if (op === 0xb0) {
-    // The generator only moves a register onto itself, so no two registers share an id.
+    const sr = insn.src;
     if (!x) { movImm(m.s, db, insn.imm, alu64); m.clearId(d); }
-    else if (insn.off === 0 && alu64) m.assignId(d);
-    else if (insn.off === 0) {
-      if (regWidth(m.s, sb) <= 32) m.assignId(d); else m.clearId(d);
-      mov32(m.s, db, m.s, sb);
-    } else {
-      const noSext = m.s[sb + 7] === 0 && m.s[sb + 6]! < 2 ** (insn.off - 1);
-      if (noSext) m.assignId(d); else m.clearId(d);
-      if (alu64) movsx64(m.s, db, m.s, sb, insn.off >> 3); else movsx32(m.s, db, m.s, sb, insn.off >> 3);
+    else {
+      // check_alu_op: which moves share the source's id (assign_scalar_id_before_mov), then copy.
+      let share = true;
+      if (insn.off === 0 && !alu64) share = regWidth(m.s, sb) <= 32;
+      else if (insn.off !== 0) share = m.s[sb + 7] === 0 && m.s[sb + 6]! < 2 ** (insn.off - 1);
+      if (share) m.assignId(sr);
+      // (6.18 stable clears the delta whenever it clears an id)
+      m.id[d] = share ? m.id[sr]! : 0; m.link[d] = share ? m.link[sr]! : 0; m.off[d] = share ? m.off[sr]! : 0;
+      if (insn.off === 0 && alu64) m.s.copyWithin(db, sb, sb + W);
+      else if (insn.off === 0) mov32(m.s, db, m.s, sb);
+      else if (alu64) movsx64(m.s, db, m.s, sb, insn.off >> 3);
+      else movsx32(m.s, db, m.s, sb, insn.off >> 3);
     }
     sanityCheck(m.s, db);
     return false;
@@ -127,6 +138,45 @@ function step(m: Model, insn: Instruction): boolean {
   return forked;
 }
 
+/** Registers live before each instruction (bit i = Ri), for the straight-line-and-forward-jump programs built here. */
+function liveBefore(prog: Instruction[]): number[] {
+  const live = new Array<number>(prog.length + 1).fill(0);
+  for (let i = prog.length - 1; i >= 0; i--) {
+    const { code, dst, src, off } = prog[i]!;
+    const cls = code & 7, op = code & 0xf0, x = (code & 8) !== 0;
+    let use = 0, def = 0, out = live[i + 1]!;
+    if (cls === 4 || cls === 7) {
+      def = 1 << dst;
+      if (op !== 0xb0) use |= 1 << dst;
+      if (x && op !== 0xd0) use |= 1 << src;
+    } else if (code === 0x95) { use = 1; out = 0; } else if (code === 0x85) { def = 0x3f; } else if (cls === 5 || cls === 6) {
+      use = (1 << dst) | (x ? 1 << src : 0);
+      out |= live[i + 1 + off]!;
+    }
+    live[i] = (out & ~def) | use;
+  }
+  return live;
+}
+
+/** sync_linked_regs of the running kernel: copy the refined register into its links, shifted by their delta. */
+function syncLinked(mm: Model, known: number, set: number[]): void {
+  for (const r of set) {
+    if (r === known || mm.id[r] !== mm.id[known]) continue;
+    const lr = mm.link[r]!, lk = mm.link[known]!;
+    if (lr && lk && lr !== lk) continue; // mixed 32/64-bit links
+    if ((!lr && !lk) || mm.off[r] === mm.off[known]) {
+      mm.s.copyWithin(r * W, known * W, known * W + W);
+      mm.link[r] = lk; mm.off[r] = mm.off[known]!;
+      copies++;
+    } else {
+      const delta = mm.off[r]! - mm.off[known]!; // s64, |delta| < 2^33
+      mm.s.copyWithin(r * W, known * W, known * W + W);
+      linkedAdd(mm.s, r * W, delta >>> 0, Math.floor(delta / 4294967296), lr === 32 || lk === 32);
+      deltaSyncs++;
+    }
+  }
+}
+
 /** The registers a log line lists after `;` (or after `from a to b:`), P marks stripped. */
 function regsOf(text: string): Map<number, string> {
   const out = new Map<number, string>();
@@ -134,7 +184,7 @@ function regsOf(text: string): Map<number, string> {
   return out;
 }
 
-let compared = 0, branches = 0;
+let compared = 0, branches = 0, copies = 0, deltaSyncs = 0;
 
 /**
  * Loads the prologue then `body1; jmp1; body2; jmp2; ...`, each jump to its own exit block (so
@@ -154,6 +204,7 @@ function check(segs: [Instruction[], Instruction][]): void {
     prog[jumpAt[k]!] = { ...prog[jumpAt[k]!]!, off: prog.length - jumpAt[k]! - 1 };
     prog.push(I(0xb7, 0, 0, 0, 0), I(0x95));
   }
+  const live = liveBefore(prog);
   const { fd, log } = progLoad({ progType: 1, insns: encode(prog), license: 'GPL', logLevel: 2 });
   closeRaw(fd);
   const lines = log!;
@@ -199,6 +250,14 @@ function check(segs: [Instruction[], Instruction][]): void {
     const [ts, tb] = srcOf(t), [fs, fb] = srcOf(f);
     refineBranch(t.s, jmp.dst * W, ts, tb, op, is32);
     refineBranch(f.s, jmp.dst * W, fs, fb, revOpcode(op), is32);
+    // collect_linked_regs (registers only here) then sync_linked_regs from src, then from dst
+    // (6.18 stable collects only registers live before the jump)
+    const linked = REGS.filter((r) => (live[idx]! & (1 << r)) !== 0 &&
+      ((x && m.id[jmp.src] && m.id[r] === m.id[jmp.src]) || (m.id[jmp.dst] && m.id[r] === m.id[jmp.dst])));
+    for (const known of x ? [jmp.src, jmp.dst] : [jmp.dst]) {
+      if (!m.id[known]) continue;
+      syncLinked(f, known, linked); syncLinked(t, known, linked);
+    }
     const fall = regsOf(lineOf(idx).split('; ').slice(1).join('; '));
     for (const r of REGS) {
       if (fall.has(r)) { expect(fall.get(r), `R${r} fall-through of ${idx}\n${ctx()}`).toBe(f.str(r)); compared++; }
@@ -214,11 +273,15 @@ function check(segs: [Instruction[], Instruction][]): void {
 
 describe.skipIf(!kernel.ok)('domain model vs the kernel verifier log (socket filter, log_level 2)', () => {
   it('random ALU sequences and a final branch print the same register states', () => {
-    compared = 0; branches = 0;
-    fc.assert(fc.property(fc.array(fc.tuple(fc.array(aluInsn, { maxLength: 8 }), jmpInsn), { minLength: 1, maxLength: 3 }), check),
+    compared = 0; branches = 0; copies = 0; deltaSyncs = 0;
+    fc.assert(fc.property(fc.array(fc.tuple(bodyArb, jmpInsn), { minLength: 1, maxLength: 3 }), check),
       { numRuns: Number(process.env.KDIFF_RUNS ?? 400) });
     expect(compared).toBeGreaterThan(1000);
     expect(branches).toBeGreaterThan(50);
+    // linked registers were exercised both ways (plain copies and shifted by a delta)
+    console.log(`kernel-diff: ${compared} states compared, ${branches} branches, ${copies} linked copies, ${deltaSyncs} delta syncs`);
+    expect(copies).toBeGreaterThan(0);
+    expect(deltaSyncs).toBeGreaterThan(0);
   }, 120_000);
   it('hand-picked cases: single tnum member in range, sign-crossing s32, <<32 of negatives, forks, byte swaps', () => {
     const A = (op: number, dst: number, imm: number, cls = 0x07): Instruction => I(cls | op, dst, 0, 0, imm);
