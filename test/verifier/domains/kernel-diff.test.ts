@@ -12,7 +12,7 @@ import { progLoad } from '../../../src/loader/prog-load.js';
 import { closeRaw } from '../../../src/loader/ffi.js';
 import { kernelTestContext } from '../../kernel/privileged.js';
 import { SCALAR_WORDS, isConst, isConst32, markKnown, markUnknown } from '../../../src/verifier/domains/scalar.js';
-import { forkKind, forkValue, linkedAdd, movImm, mov32, movsx32, movsx64, regWidth, scalarAlu, scalarByteSwap } from '../../../src/verifier/domains/alu.js';
+import { coerceRegToSize, coerceRegToSizeSx, forkKind, forkValue, linkedAdd, movImm, mov32, movsx32, movsx64, regWidth, scalarAlu, scalarByteSwap } from '../../../src/verifier/domains/alu.js';
 import { sanityCheck } from '../../../src/verifier/domains/bounds-sync.js';
 import { isBranchTaken, refineBranch, revOpcode } from '../../../src/verifier/domains/branch.js';
 import { scalarStr } from '../../../src/verifier/domains/format.js';
@@ -20,6 +20,8 @@ import { scalarStr } from '../../../src/verifier/domains/format.js';
 const kernel = kernelTestContext('verifier domain differential test');
 const W = SCALAR_WORDS;
 const REGS = [6, 7, 8, 9];
+/** The fp-8 stack slot, modelled as a pseudo-register after r10. */
+const SLOT = 11;
 
 const I = (code: number, dst = 0, src = 0, off = 0, imm = 0): Instruction => ({ code, dst, src, off, imm });
 
@@ -28,16 +30,20 @@ const I = (code: number, dst = 0, src = 0, off = 0, imm = 0): Instruction => ({ 
  * (BPF_ADD_CONST64 / 32 as 64 / 32, 0 for none) and link offset per register.
  */
 class Model {
-  s = new Uint32Array(11 * W);
-  id = new Array<number>(11).fill(0);
-  link = new Array<number>(11).fill(0);
-  off = new Array<number>(11).fill(0);
+  s = new Uint32Array(12 * W);
+  id = new Array<number>(12).fill(0);
+  link = new Array<number>(12).fill(0);
+  off = new Array<number>(12).fill(0);
   gen = 0;
+  /** Whether fp-8 holds a spilled scalar (kept as pseudo-register SLOT). */
+  spilled = false;
   str(r: number): string {
     return scalarStr(this.s, r * W, this.id[r]!, false, this.link[r] ? this.off[r] : undefined);
   }
   clone(): Model {
-    const m = new Model(); m.s = this.s.slice(); m.id = [...this.id]; m.link = [...this.link]; m.off = [...this.off]; m.gen = this.gen; return m;
+    const m = new Model(); m.s = this.s.slice(); m.id = [...this.id]; m.link = [...this.link]; m.off = [...this.off]; m.gen = this.gen;
+    m.spilled = this.spilled;
+    return m;
   }
   clearId(r: number): void { this.id[r] = 0; this.link[r] = 0; this.off[r] = 0; }
   /** assign_scalar_id_before_mov. */
@@ -74,8 +80,11 @@ const aluInsn: fc.Arbitrary<Instruction> = fc.tuple(fc.constantFrom(...ALU_OPS),
 /** `rX = rY; rX += k` (or -=, or the 32-bit forms): creates linked registers with a delta. */
 const linkIdiom: fc.Arbitrary<Instruction[]> = fc.tuple(reg, reg, fc.boolean(), fc.boolean(), fc.constantFrom(0x00, 0x10), immArb)
   .map(([d, s, mov64, add64, op, imm]) => [I(mov64 ? 0xbf : 0xbc, d, s), I((add64 ? 0x07 : 0x04) | op, d, 0, 0, imm)]);
+/** Spill a register to fp-8, then fill part of it back (zero- or sign-extending): coerce_reg_to_size{,_sx}. */
+const spillFill: fc.Arbitrary<Instruction[]> = fc.tuple(reg, reg, fc.constantFrom(0x71, 0x69, 0x61, 0x91, 0x89, 0x81))
+  .map(([s, d, ld]) => [I(0x7b, 10, s, -8), I(ld, d, 10, -8)]);
 /** A segment body: ALU instructions with some linking idioms mixed in. */
-const bodyArb: fc.Arbitrary<Instruction[]> = fc.array(fc.oneof({ arbitrary: aluInsn.map((i) => [i]), weight: 4 }, { arbitrary: linkIdiom, weight: 1 }), { maxLength: 6 })
+const bodyArb: fc.Arbitrary<Instruction[]> = fc.array(fc.oneof({ arbitrary: aluInsn.map((i) => [i]), weight: 4 }, { arbitrary: linkIdiom, weight: 1 }, { arbitrary: spillFill, weight: 1 }), { maxLength: 6 })
   .map((parts) => parts.flat());
 
 const JOPS = [0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0];
@@ -89,6 +98,22 @@ const jmpInsn = fc.tuple(fc.constantFrom(...JOPS), fc.boolean(), fc.boolean(), r
 function step(m: Model, insn: Instruction): boolean {
   const op = insn.code & 0xf0, alu64 = (insn.code & 7) === 7, x = (insn.code & 8) !== 0;
   const d = insn.dst, db = d * W, sb = insn.src * W;
+  const cls = insn.code & 7;
+  if (cls === 3) {
+    // check_stack_write_fixed_off: an 8-byte spill of a scalar shares its id first
+    m.assignId(insn.src);
+    m.s.copyWithin(SLOT * W, sb, sb + W); m.id[SLOT] = m.id[insn.src]!; m.link[SLOT] = m.link[insn.src]!; m.off[SLOT] = m.off[insn.src]!;
+    m.spilled = true;
+    return false;
+  }
+  if (cls === 1) {
+    // narrow fill of a spilled scalar: copy, break the link if the value does not fit, then coerce
+    const size = { 0x10: 1, 0x08: 2, 0x00: 4 }[insn.code & 0x18]!;
+    m.s.copyWithin(db, SLOT * W, SLOT * W + W); m.id[d] = m.id[SLOT]!; m.link[d] = m.link[SLOT]!; m.off[d] = m.off[SLOT]!;
+    if (regWidth(m.s, SLOT * W) > size * 8) m.clearId(d);
+    if ((insn.code & 0xe0) === 0x80) coerceRegToSizeSx(m.s, db, size); else coerceRegToSize(m.s, db, size);
+    return false;
+  }
   if (op === 0xd0) {
     if (scalarByteSwap(m.s, db, insn.imm, x, alu64)) m.clearId(d);
     sanityCheck(m.s, db);
@@ -149,6 +174,7 @@ function liveBefore(prog: Instruction[]): number[] {
       def = 1 << dst;
       if (op !== 0xb0) use |= 1 << dst;
       if (x && op !== 0xd0) use |= 1 << src;
+    } else if (cls === 3) { use = (1 << dst) | (1 << src); } else if (cls === 1) { def = 1 << dst; use = 1 << src;
     } else if (code === 0x95) { use = 1; out = 0; } else if (code === 0x85) { def = 0x3f; } else if (cls === 5 || cls === 6) {
       use = (1 << dst) | (x ? 1 << src : 0);
       out |= live[i + 1 + off]!;
@@ -246,14 +272,22 @@ function check(segs: [Instruction[], Instruction][]): void {
     if (pred === 1) return;
     if (pred === 0) { idx++; continue; }
     branches++;
+    // collect_linked_regs on this state before the push: src's group, then dst's (duplicates and
+    // all), live registers only (6.18 stable), then spilled slots; past LINKED_REGS_MAX (6) the
+    // kernel drops the register's id instead.
+    const linked: number[] = [];
+    const collect = (id: number): void => {
+      for (const r of [...REGS.filter((q) => (live[idx]! & (1 << q)) !== 0), ...(m.spilled ? [SLOT] : [])]) {
+        if (m.id[r] !== id) continue;
+        if (linked.length < 6) linked.push(r); else m.clearId(r);
+      }
+    };
+    if (x && m.id[jmp.src]) collect(m.id[jmp.src]!);
+    if (m.id[jmp.dst]) collect(m.id[jmp.dst]!);
     const t = m.clone(), f = m.clone();
     const [ts, tb] = srcOf(t), [fs, fb] = srcOf(f);
     refineBranch(t.s, jmp.dst * W, ts, tb, op, is32);
     refineBranch(f.s, jmp.dst * W, fs, fb, revOpcode(op), is32);
-    // collect_linked_regs (registers only here) then sync_linked_regs from src, then from dst
-    // (6.18 stable collects only registers live before the jump)
-    const linked = REGS.filter((r) => (live[idx]! & (1 << r)) !== 0 &&
-      ((x && m.id[jmp.src] && m.id[r] === m.id[jmp.src]) || (m.id[jmp.dst] && m.id[r] === m.id[jmp.dst])));
     for (const known of x ? [jmp.src, jmp.dst] : [jmp.dst]) {
       if (!m.id[known]) continue;
       syncLinked(f, known, linked); syncLinked(t, known, linked);
