@@ -9,6 +9,7 @@ import {
   UMAX_HI, UMAX_LO, UMIN_HI, UMIN_LO, VAL_HI, VAL_LO, markKnown, markUnbounded,
 } from './scalar.js';
 import { tnumClearSubreg, tnumIntersect, tnumOr, tnumRange, tnumStep, tnumSubreg } from './tnum.js';
+import { hex64 } from './format.js';
 
 // The helpers below take an absolute word index `i` (base + field offset) and a candidate; they
 // implement `field = max(field, candidate)` (raise) or `min` (lower) in the named signedness.
@@ -51,6 +52,8 @@ export function updateReg32Bounds(s: Uint32Array, b: number): void {
   lowerU32(s, b + U32_MAX, vl | ml);
 }
 
+const N = new Uint32Array(4);
+
 /** __update_reg64_bounds: tighten the 64-bit bounds from var_off. */
 export function updateReg64Bounds(s: Uint32Array, b: number): void {
   const vl = s[b + VAL_LO]!, vh = s[b + VAL_HI]!, ml = s[b + MASK_LO]!, mh = s[b + MASK_HI]!;
@@ -72,7 +75,6 @@ export function updateReg64Bounds(s: Uint32Array, b: number): void {
   }
 }
 
-const N = new Uint32Array(4);
 
 /** __update_reg_bounds: tighten all bounds from var_off. */
 export function updateRegBounds(s: Uint32Array, b: number): void {
@@ -209,31 +211,56 @@ export function regBoundsSync(s: Uint32Array, b: number): void {
   updateRegBounds(s, b);
 }
 
-/**
- * reg_bounds_sanity_check: `null` when consistent; otherwise the kernel's message text
- * ("range bounds violation", ...) and the scalar is reset with __mark_reg_unbounded, as the kernel
- * does outside test_reg_invariants mode.
- */
-export function sanityCheck(s: Uint32Array, b: number): string | null {
-  let msg: string | null = null;
+/** The reg_bounds_sanity_check condition: null when consistent, else the kernel's reason. */
+function violation(s: Uint32Array, b: number): string | null {
   if (ltU(s[b + UMAX_LO]!, s[b + UMAX_HI]!, s[b + UMIN_LO]!, s[b + UMIN_HI]!) ||
       ltS(s[b + SMAX_LO]!, s[b + SMAX_HI]!, s[b + SMIN_LO]!, s[b + SMIN_HI]!) ||
       s[b + U32_MIN]! > s[b + U32_MAX]! || (s[b + S32_MIN]! | 0) > (s[b + S32_MAX]! | 0)) {
-    msg = 'range bounds violation';
-  } else if (s[b + MASK_LO] === 0 && s[b + MASK_HI] === 0 && !(
+    return 'range bounds violation';
+  }
+  if (s[b + MASK_LO] === 0 && s[b + MASK_HI] === 0 && !(
     s[b + UMIN_LO] === s[b + VAL_LO] && s[b + UMIN_HI] === s[b + VAL_HI] &&
     s[b + UMAX_LO] === s[b + VAL_LO] && s[b + UMAX_HI] === s[b + VAL_HI] &&
     s[b + SMIN_LO] === s[b + VAL_LO] && s[b + SMIN_HI] === s[b + VAL_HI] &&
     s[b + SMAX_LO] === s[b + VAL_LO] && s[b + SMAX_HI] === s[b + VAL_HI])) {
-    msg = 'const tnum out of sync with range bounds';
-  } else if (s[b + MASK_LO] === 0) {
+    return 'const tnum out of sync with range bounds';
+  }
+  if (s[b + MASK_LO] === 0) {
     const v = s[b + VAL_LO]!;
     if (s[b + U32_MIN] !== v || s[b + U32_MAX] !== v || s[b + S32_MIN] !== v || s[b + S32_MAX] !== v) {
-      msg = 'const subreg tnum out of sync with range bounds';
+      return 'const subreg tnum out of sync with range bounds';
     }
   }
+  return null;
+}
+
+/**
+ * reg_bounds_sanity_check: `null` when consistent; otherwise the kernel's reason
+ * ("range bounds violation", ...) and the scalar is reset with __mark_reg_unbounded, as the kernel
+ * does outside test_reg_invariants mode. For the log line call {@link invariantViolationLine} first.
+ */
+export function sanityCheck(s: Uint32Array, b: number): string | null {
+  const msg = violation(s, b);
   if (msg !== null) markUnbounded(s, b);
   return msg;
+}
+
+/**
+ * The log line reg_bounds_sanity_check prints through verifier_bug() for an inconsistent scalar
+ * (before the reset), e.g. `verifier bug: REG INVARIANTS VIOLATION (alu): range bounds violation
+ * u64=[0x5, 0x4] s64=[...] u32=[...] s32=[...] var_off=(0x0, 0xff)`; null when consistent.
+ * `ctx` is the kernel's context string: "alu", "true_reg1", "false_reg2", "s32_range", ...
+ */
+export function invariantViolationLine(s: Uint32Array, b: number, ctx: string): string | null {
+  const msg = violation(s, b);
+  if (msg === null) return null;
+  const h = (lo: number, hi: number): string => hex64(lo, hi);
+  const w = (i: number): string => hex64(s[b + i]!, 0);
+  return `verifier bug: REG INVARIANTS VIOLATION (${ctx}): ${msg} ` +
+    `u64=[${h(s[b + UMIN_LO]!, s[b + UMIN_HI]!)}, ${h(s[b + UMAX_LO]!, s[b + UMAX_HI]!)}] ` +
+    `s64=[${h(s[b + SMIN_LO]!, s[b + SMIN_HI]!)}, ${h(s[b + SMAX_LO]!, s[b + SMAX_HI]!)}] ` +
+    `u32=[${w(U32_MIN)}, ${w(U32_MAX)}] s32=[${w(S32_MIN)}, ${w(S32_MAX)}] ` +
+    `var_off=(${h(s[b + VAL_LO]!, s[b + VAL_HI]!)}, ${h(s[b + MASK_LO]!, s[b + MASK_HI]!)})`;
 }
 
 function ltU(alo: number, ahi: number, blo: number, bhi: number): boolean {

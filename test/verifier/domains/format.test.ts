@@ -54,3 +54,17 @@ describe('kernel log formatting (print_reg_state / print_scalar_ranges)', () => 
     expect(tnumStr(newScalar(), 0)).toBe('(0x0; 0xffffffffffffffff)');
   });
 });
+
+describe('REG INVARIANTS VIOLATION line', () => {
+  it('prints the bounds before the reset, in the kernel format', async () => {
+    const { invariantViolationLine, sanityCheck } = await import('../../../src/verifier/domains/bounds-sync.js');
+    const r = newKnown(5, 0);
+    r[6] = 4; // umax < umin
+    expect(invariantViolationLine(r, 0, 'alu')).toBe(
+      'verifier bug: REG INVARIANTS VIOLATION (alu): range bounds violation u64=[0x5, 0x4] s64=[0x5, 0x5] u32=[0x5, 0x5] s32=[0x5, 0x5] var_off=(0x5, 0x0)');
+    expect(sanityCheck(r, 0)).toBe('range bounds violation');
+    expect(invariantViolationLine(r, 0, 'alu')).toBe(
+      'verifier bug: REG INVARIANTS VIOLATION (alu): const tnum out of sync with range bounds u64=[0x0, 0xffffffffffffffff] s64=[0x8000000000000000, 0x7fffffffffffffff] u32=[0x0, 0xffffffff] s32=[0x80000000, 0x7fffffff] var_off=(0x5, 0x0)');
+    expect(invariantViolationLine(newKnown(1, 2), 0, 'alu')).toBeNull();
+  });
+});
