@@ -9,6 +9,9 @@ import type { Instruction } from '../asm/instruction.js';
 import { slotOffsets } from '../asm/instruction.js';
 import { decode, encode } from '../asm/encoding.js';
 import { kernelFunctionBtfId } from '../btf/vmlinux.js';
+import { LD_IMM64, PseudoLd } from '../asm/opcode.js';
+import { slotsFromBytes } from '../verifier/ir.js';
+import { formatInsn } from '../verifier/log.js';
 import { checkMapNames, referencedMapNames, resolveReferences } from './resolve.js';
 import { progLoad } from './prog-load.js';
 import { programInfo, xlatedBytes } from './prog-info.js';
@@ -78,6 +81,11 @@ export interface XlatedProgram {
   readonly instructions: readonly Instruction[];
   /** The raw bytes the kernel returned. */
   readonly bytes: Uint8Array;
+  /**
+   * One line per instruction in the kernel's own notation (print_bpf_insn, as in verifier logs and
+   * `bpftool prog dump xlated`), e.g. `0: (b7) r0 = 0`.
+   */
+  readonly text: readonly string[];
 }
 
 
@@ -141,7 +149,7 @@ export class Program implements Disposable {
   /** The translated instructions (after the verifier's rewrites), decoded. */
   xlated(): XlatedProgram {
     const bytes = xlatedBytes(this.fd);
-    return { bytes, instructions: decode(bytes, { validate: false }) };
+    return { bytes, instructions: decode(bytes, { validate: false }), text: kernelNotation(bytes) };
   }
 
   /** Runs the program in the kernel on the given data and context (BPF_PROG_TEST_RUN). */
@@ -237,6 +245,24 @@ export function loadProgram(opts: LoadProgramOptions): Program {
     for (const m of owned) m.close();
     throw e;
   }
+}
+
+/** Each instruction as the kernel prints it, prefixed with its slot (LD_IMM64 takes two). */
+function kernelNotation(bytes: Uint8Array): string[] {
+  const slots = slotsFromBytes(bytes);
+  if (!slots) return [];
+  const out: string[] = [];
+  for (let i = 0; i < slots.len; i += slots.code[i] === LD_IMM64 ? 2 : 1) {
+    // The dump holds map ids where the program held fds; name them as bpftool does.
+    const src = slots.src[i];
+    if (slots.code[i] === LD_IMM64 && (src === PseudoLd.MAP_FD || src === PseudoLd.MAP_VALUE)) {
+      const hi = i + 1 < slots.len ? slots.imm[i + 1]! : 0;
+      out.push(`${i}: (18) r${slots.dst[i]} = map[id:${slots.imm[i]}]${src === PseudoLd.MAP_VALUE ? `[0]+${hi}` : ''}`);
+    } else {
+      out.push(`${i}: ${formatInsn(slots, i)}`);
+    }
+  }
+  return out;
 }
 
 function sourceAtSlot(insns: readonly Instruction[], slots: Uint32Array, slot: number) {

@@ -111,6 +111,7 @@ describe.skipIf(!canUseBpf)(`programs on the kernel${skipReason}`, () => {
     expect(info.xlatedSize).toBe(16);
     const x = p.xlated();
     expect(x.instructions).toEqual([MOV64_IMM(0, 3), EXIT]);
+    expect(x.text).toEqual(['0: (b7) r0 = 3', '1: (95) exit']);
     // The same instructions give the same tag.
     using q = loadProgram({ type: 'socket_filter', instructions: [MOV64_IMM(0, 3), EXIT] });
     expect(q.tag).toBe(p.tag);
@@ -258,5 +259,28 @@ describe.skipIf(!canUseBpf)(`tail calls and pins${skipReason}`, () => {
     p.unpin(path);
     expect(existsSync(path)).toBe(false);
     expect(() => loadPinnedProgram(path)).toThrow(/BPF_OBJ_GET failed: ENOENT/);
+  });
+});
+
+describe.skipIf(!canUseBpf)(`xlated programs${skipReason}`, () => {
+  it('shows the kernel\'s rewrites: map references, helper calls, in the kernel\'s notation', () => {
+    const insns: Instruction[] = [
+      I(0x62, 10, 0, -4, 0),
+      I(0xbf, 2, 10), I(0x07, 2, 0, 0, -4),
+      { code: LD_IMM64, dst: 1, src: PseudoLd.MAP_FD, off: 0, imm: 0, immHi: 0, map: 'm' },
+      I(0x85, 0, 0, 0, 1), // map_lookup_elem
+      MOV64_IMM(0, 0),
+      EXIT,
+    ];
+    using p = loadProgram({ type: 'socket_filter', instructions: insns, maps: { m: { type: 'hash', keySize: 4, valueSize: 8, maxEntries: 4 } } });
+    const x = p.xlated();
+    const info = p.info();
+    expect(x.bytes.length).toBe(info.xlatedSize);
+    expect(x.text.join('\n')).toMatch(/^0: \(62\) \*\(u32 \*\)\(r10 -4\) = 0$/m);
+    // The dump names the map by id where the program had its fd.
+    const ld = x.instructions.find((i) => i.code === LD_IMM64)!;
+    expect(ld.imm).toBe(info.mapIds[0]);
+    expect(x.text).toContain(`3: (18) r1 = map[id:${info.mapIds[0]}]`);
+    expect(x.text.some((l) => /\(85\) call /.test(l))).toBe(true);
   });
 });
