@@ -17,6 +17,7 @@ import { parseVerifierLog, splitLog } from './verifier-log.js';
 
 const ENOSPC = 28;
 const EPERM = 1;
+const EAGAIN = 11;
 /** The first log buffer, when the caller does not say. */
 export const DEFAULT_LOG_SIZE = 64 * 1024;
 /** The kernel refuses larger log buffers (UINT_MAX >> 2). */
@@ -88,8 +89,14 @@ export function progLoad(req: ProgLoadRequest): ProgLoadResult {
 }
 
 function call(attrMem: NativeBuffer, attr: ProgLoadAttr): number {
-  attrMem.bytes.set(encodeProgLoadAttr(attr));
-  return bpfTry(BpfCmd.BPF_PROG_LOAD, attrMem, BPF_ATTR_SIZE);
+  const bytes = encodeProgLoadAttr(attr);
+  let rc = -EAGAIN;
+  // The kernel can answer EAGAIN under memory pressure; libbpf retries a few times too.
+  for (let attempt = 0; attempt < 5 && rc === -EAGAIN; attempt++) {
+    attrMem.bytes.set(bytes);
+    rc = bpfTry(BpfCmd.BPF_PROG_LOAD, attrMem, BPF_ATTR_SIZE);
+  }
+  return rc;
 }
 
 function loadWithLog(attrMem: NativeBuffer, base: ProgLoadAttr, level: number, wanted: boolean,
