@@ -10,6 +10,7 @@ import { slotOffsets } from '../asm/instruction.js';
 import { decode, encode } from '../asm/encoding.js';
 import { kernelFunctionBtfId } from '../btf/vmlinux.js';
 import { LD_IMM64, PseudoLd } from '../asm/opcode.js';
+import { ProgramType } from '../asm/prog-types.js';
 import { slotsFromBytes } from '../verifier/ir.js';
 import { formatInsn } from '../verifier/log.js';
 import { checkMapNames, referencedMapNames, resolveReferences } from './resolve.js';
@@ -27,6 +28,9 @@ import { createMapForProgram, isMapObject } from './prog-maps.js';
 import type { MapObject } from './prog-maps.js';
 import type { MapSpec } from '../maps/spec.js';
 import { progTypeNumber, attachTypeNumber } from './prog-names.js';
+
+/** `BPF_F_SLEEPABLE`: the program may sleep (syscall programs must). */
+export const BPF_F_SLEEPABLE = 16;
 
 /** What {@link loadProgram} takes. A `ProgramSpec` (name, type, license, instructions, maps) fits. */
 export interface LoadProgramOptions {
@@ -52,7 +56,10 @@ export interface LoadProgramOptions {
   readonly attachBtfId?: number;
   /** Program fd (ext programs) or module BTF fd the target lives in. */
   readonly attachFd?: number;
-  /** `BPF_F_*` load flags (e.g. BPF_F_SLEEPABLE = 16). */
+  /**
+   * `BPF_F_*` load flags (e.g. BPF_F_SLEEPABLE = 16). Default 0, except for syscall programs,
+   * which the kernel only takes sleepable: for them the default is BPF_F_SLEEPABLE.
+   */
   readonly flags?: number;
   /** Network device to bind the program to. */
   readonly ifindex?: number;
@@ -186,6 +193,7 @@ export class Program implements Disposable {
  */
 export function loadProgram(opts: LoadProgramOptions): Program {
   const type = progTypeNumber(opts.type);
+  const flags = opts.flags ?? (type === ProgramType.SYSCALL ? BPF_F_SLEEPABLE : 0);
   const expectedAttachType = opts.expectedAttachType === undefined ? undefined : attachTypeNumber(opts.expectedAttachType);
   const raw = opts.instructions instanceof Uint8Array;
   const assembled = !raw && !Array.isArray(opts.instructions) ? opts.instructions as AssembledLike : undefined;
@@ -231,7 +239,7 @@ export function loadProgram(opts: LoadProgramOptions): Program {
         ...(expectedAttachType !== undefined ? { expectedAttachType } : {}),
         ...(opts.attachBtfId !== undefined ? { attachBtfId: opts.attachBtfId } : {}),
         ...(opts.attachFd !== undefined ? { attachFd: opts.attachFd } : {}),
-        ...(opts.flags !== undefined ? { progFlags: opts.flags } : {}),
+        ...(flags !== 0 ? { progFlags: flags } : {}),
         ...(opts.ifindex !== undefined ? { progIfindex: opts.ifindex } : {}),
       },
       fdArray,

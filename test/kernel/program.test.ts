@@ -9,7 +9,7 @@ import type { VerifierError } from '../../src/errors.js';
 import { canUseBpf, skipReason } from './program-helpers.js';
 import { I, MOV64_IMM, EXIT, ldxw, fdCount, bpffs } from './program-helpers.js';
 import { createMap } from '../../src/maps/create.js';
-import { u32 } from '../../src/maps/codec.js';
+import { u32, u64 } from '../../src/maps/codec.js';
 
 const here = (line: number) => ({ file: 'test/kernel/program.test.ts', line, column: 1 });
 
@@ -93,7 +93,8 @@ describe.skipIf(!canUseBpf)(`programs on the kernel${skipReason}`, () => {
       I(0xbf, 0, 2),
       EXIT,
     ];
-    using p = loadProgram({ type: 'syscall', instructions: insns, flags: 16 /* BPF_F_SLEEPABLE */ });
+    // No flags: syscall programs are loaded sleepable by default, as the kernel requires.
+    using p = loadProgram({ type: 'syscall', instructions: insns });
     const r = p.testRun({ ctx: Uint8Array.of(41, 0, 0, 0, 0, 0, 0, 0) });
     expect(r.retval).toBe(42);
     expect([...r.ctxOut!]).toEqual([41, 0, 0, 0, 42, 0, 0, 0]);
@@ -163,6 +164,29 @@ describe.skipIf(!canUseBpf)(`programs on the kernel${skipReason}`, () => {
     expect(err).toMatchObject({ index: 0, source: here(1) });
     expect((err as Error).message).toContain('"events"');
     expect(fdCount()).toBe(before); // the "other" spec was never created
+  });
+
+  it('kfunc names resolve to the kernel\'s BTF ids', () => {
+    const kfunc = (name: string): Instruction => ({ code: 0x85, dst: 0, src: 2, off: 0, imm: 0, kfunc: name });
+    using p = loadProgram({
+      type: 'xdp',
+      instructions: [kfunc('bpf_rcu_read_lock'), kfunc('bpf_rcu_read_unlock'), MOV64_IMM(0, 7), EXIT],
+    });
+    expect(p.testRun({ data: new Uint8Array(64) }).retval).toBe(7);
+  });
+
+  it('MAP_IDX_VALUE references go through fd_array', () => {
+    using m = createMap({ type: 'array', key: u32, value: u64, maxEntries: 1 });
+    m.update(0, 1234n);
+    using other = createMap({ type: 'array', key: u32, value: u64, maxEntries: 1 });
+    const insns: Instruction[] = [
+      { code: LD_IMM64, dst: 1, src: PseudoLd.MAP_IDX_VALUE, off: 0, imm: 0, immHi: 0, map: 'm' },
+      I(0x79, 0, 1, 0), // r0 = *(u64 *)(r1 + 0)
+      EXIT,
+    ];
+    // `other` takes fd_array[0], so m must land at index 1 for this to read 1234.
+    using p = loadProgram({ type: 'socket_filter', instructions: insns, maps: { m }, fdArray: [other] });
+    expect(p.testRun({ data: new Uint8Array(64) }).retval).toBe(1234);
   });
 
   it('unknown kfuncs fail as bad input', () => {
