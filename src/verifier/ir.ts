@@ -59,7 +59,9 @@ export function slotsFromBytes(bytes: Uint8Array): Slots | undefined {
 export function slotsFromInstructions(insns: readonly Instruction[]): Slots | string {
   let len = 0;
   const labels = new Map<string, number>();
-  for (const insn of insns) {
+  for (let k = 0; k < insns.length; k++) {
+    const insn = insns[k];
+    if (typeof insn !== 'object' || insn === null) return `element ${k} is not an Instruction`;
     if (insn.symbol !== undefined) labels.set(insn.symbol, len);
     len += insn.code === LD_IMM64 ? 2 : 1;
   }

@@ -9,15 +9,16 @@ import { S } from './scalar.js';
 import type { Reg, VState, StackSlot } from './state.js';
 import { T, F, base, Slot } from './state.js';
 
+/** check_ids: old ids must map one-to-one onto current ids (small, so linear arrays). */
 class IdMap {
-  private readonly m = new Map<number, number>();
-  private readonly r = new Map<number, number>();
+  private readonly olds: number[] = [];
+  private readonly curs: number[] = [];
   check(o: number, c: number): boolean {
     if (o === 0 && c === 0) return true;
     if (o === 0 || c === 0) return false;
-    const a = this.m.get(o), b = this.r.get(c);
-    if (a === undefined && b === undefined) { this.m.set(o, c); this.r.set(c, o); return true; }
-    return a === c && b === o;
+    const a = this.olds.indexOf(o), b = this.curs.indexOf(c);
+    if (a < 0 && b < 0) { this.olds.push(o); this.curs.push(c); return true; }
+    return a === b;
   }
 }
 
