@@ -343,3 +343,25 @@ export function linkedAdd(r0: R, delta: bigint, zx: boolean): R {
   return r;
 }
 export * from './ref-branch.js';
+/** adjust_ptr_min_max_vals' ADD / SUB of a variable offset (or `fixed`: numeric part unchanged), then 32-bit unbounded and sync. */
+export function ptrOffset(p: R, o: R, isSub: boolean, fixed: boolean): R {
+  const r = clone(p);
+  if (!fixed) {
+    const S64_MIN = -(1n << 63n), S64_MAX = (1n << 63n) - 1n;
+    if (!isSub) {
+      const a = p.smin + o.smin, b = p.smax + o.smax;
+      [r.smin, r.smax] = a !== s64(a) || b !== s64(b) ? [S64_MIN, S64_MAX] : [a, b];
+      const c = p.umin + o.umin, d = p.umax + o.umax;
+      [r.umin, r.umax] = c > M64 || d > M64 ? [0n, M64] : [c, d];
+      setTn(r, tadd(tn(p), tn(o)));
+    } else {
+      const a = p.smin - o.smax, b = p.smax - o.smin;
+      [r.smin, r.smax] = a !== s64(a) || b !== s64(b) ? [S64_MIN, S64_MAX] : [a, b];
+      [r.umin, r.umax] = p.umin < o.umax ? [0n, M64] : [p.umin - o.umax, u64(p.umax - o.umin)];
+      setTn(r, tsub(tn(p), tn(o)));
+    }
+  }
+  r.s32min = -(1n << 31n); r.s32max = (1n << 31n) - 1n; r.u32min = 0n; r.u32max = 0xffffffffn;
+  sync(r);
+  return r;
+}
