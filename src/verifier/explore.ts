@@ -93,7 +93,15 @@ export class Explorer {
     for (const cp of list) {
       if (!hit) {
         if (cp.branches > 0) {
-          if (statesEqual(cp.st, st, () => 0x7ff, true)) {
+          if (env.st.callsCallback[insn] === 1) {
+            // A callback-calling helper: a state within an unfinished one means the iterations converged.
+            if (statesEqual(cp.st, st, this.liveMask(st, insn), false, this.liveSlots)) {
+              cp.hit++;
+              hit = true;
+              keep.push(cp);
+              continue;
+            }
+          } else if (statesEqual(cp.st, st, () => 0x7ff, true)) {
             const top = st.frames.length - 1;
             env.log.push(Msg.infiniteLoop(insn), `cur state:${formatState(st, top)}`, `old state:${formatState(cp.st, top)}`);
             throw new Reject(insn, Msg.infiniteLoop(insn), true);
@@ -210,7 +218,11 @@ export class Explorer {
     const regs = cur(env.state).regs;
     const src = s.src[i]!;
     if (src === 0) { regs[dst] = knownScalar(s.imm[i]!, s.imm[i + 1]!); return; }
-    if (src === 4) { fail(env, 'missing btf func_info'); }
+    if (src === 4) {
+      if (!env.funcInfo) fail(env, 'missing btf func_info');
+      regs[dst] = pointer(T.FUNC, { range: env.st.subprogStarts.indexOf(i + s.imm[i]! + 1) });
+      return;
+    }
     const m = env.st.ldMap[i]!;
     if (src === 2) regs[dst] = pointer(T.MAP_VALUE, { map: m, off: s.imm[i + 1]! });
     else regs[dst] = pointer(T.MAP_PTR, { map: m });
@@ -251,6 +263,20 @@ export class Explorer {
     if (st.frames.length > 1) {
       const callee = cur(st);
       const r0 = callee.regs[0]!;
+      if (r0.t !== T.STACK && callee.inCallback) {
+        // prepare_func_exit of a callback: R0 in [0, 1], then the helper call runs again.
+        if (r0.t !== T.SCALAR) fail(env, 'R0 not a scalar value');
+        const smin = S.smin(r0.v), smax = S.smax(r0.v);
+        if (!(smin >= 0 && smax <= 1)) {
+          let m = 'At callback return the register R0 has';
+          if (!S.sminIsMin(r0.v)) m += ` smin=${S.sminStr(r0.v)}`;
+          if (!S.smaxIsMax(r0.v)) m += ` smax=${S.smaxStr(r0.v)}`;
+          if (S.sminIsMin(r0.v) && S.smaxIsMax(r0.v)) m += ' unknown scalar value';
+          fail(env, `${m} should have been in [0, 1]`);
+        }
+        st.frames.pop();
+        return callee.callsite;
+      }
       if (r0.t === T.STACK) fail(env, Msg.cannotReturnStack());
       st.frames.pop();
       cur(st).regs[0] = r0;

@@ -9,7 +9,7 @@ import { fail } from './env.js';
 import { Msg } from './messages.js';
 import { S } from './scalar.js';
 import type { Reg } from './state.js';
-import { T, F, base, cur, typeName, notInit, pointer, unknownScalar, Slot } from './state.js';
+import { T, F, base, cur, typeName, notInit, pointer, unknownScalar, Slot, cloneState, newFrame } from './state.js';
 import { readReg } from './alu.js';
 import { helperFor, helperName, HELPER_ID_LIMIT } from './helper-protos.js';
 import type { HelperProto } from './helper-protos.js';
@@ -35,6 +35,7 @@ interface Meta {
   constKey: number;
   memSize: number;
   msizeMax: number;
+  subprog: number;
 }
 
 function isNull(r: Reg): boolean { return r.t === T.SCALAR && S.isConst(r.v) && S.constNum(r.v) === 0; }
@@ -210,6 +211,7 @@ function checkArg(env: Env, h: HelperProto, id: number, arg: number, meta: Meta)
       helperMem(env, regno, meta.map!.spec.valueSize, code === 'Vu', false, meta, code === 'Vu');
       break;
     case 'L': spinLock(env, regno, r, id === 93); break;
+    case 'Fn': meta.subprog = r.range; break;
     case 's': case 'z': {
       const prevCode = h.args[arg - 1]!;
       const write = prevCode === 'u' || prevCode === 'un';
@@ -243,6 +245,26 @@ function constKey(env: Env, r: Reg, keySize: number): number {
   return S.constNum(sl.spilled.v);
 }
 
+/** push_callback_call with set_loop_callback_state: queue one more iteration of the callback. */
+function loopCallback(env: Env, i: number, subprog: number): void {
+  const st = env.state;
+  const caller = cur(st);
+  if (caller.callbackDepth < S.umax(caller.regs[1]!.v)) {
+    if (st.frames.length >= 8) fail(env, Msg.callTooDeep(st.frames.length + 1));
+    const cb = cloneState(st);
+    const callee = newFrame(cb.frames.length, i, subprog);
+    callee.regs[1] = unknownScalar();
+    callee.regs[2] = cur(cb).regs[3]!;
+    callee.inCallback = true;
+    cur(cb).callbackDepth++;
+    cb.frames.push(callee);
+    env.push(cb, env.st.subprogStarts[subprog]!);
+    caller.callbackDepth = 0;
+  } else {
+    caller.callbackDepth = 0;
+  }
+}
+
 function clearPktPointers(env: Env): void {
   for (const f of env.state.frames) {
     for (let r = 0; r < f.regs.length; r++) {
@@ -266,7 +288,7 @@ export function checkHelperCall(env: Env, i: number, leak: LeakChecker): boolean
   const unmodelled = h.args.indexOf('X');
   if (unmodelled >= 0) fail(env, Msg.notModelled(`argument ${unmodelled + 1} of bpf_${h.name}`));
   if (h.ret === 'X') fail(env, Msg.notModelled(`return type of bpf_${h.name}`));
-  const meta: Meta = { refObj: 0, releaseRegno: 0, rawRegno: -1, rawSize: 0, constKey: -1, memSize: 0, msizeMax: 0 };
+  const meta: Meta = { refObj: 0, releaseRegno: 0, rawRegno: -1, rawSize: 0, constKey: -1, memSize: 0, msizeMax: 0, subprog: -1 };
   for (let a = 0; a < 5; a++) checkArg(env, h, id, a, meta);
   if (meta.map) {
     mapCompatible(env, meta.map, id, h.name);
@@ -293,7 +315,8 @@ export function checkHelperCall(env: Env, i: number, leak: LeakChecker): boolean
   const regs = cur(st).regs;
   if (id === 12) leak.resourceLeak(true, 'tail_call');
   if (id === 81 && !isNull(regs[2]!)) fail(env, Msg.getLocalStorageFlags());
-  if (id === 181) fail(env, Msg.notModelled('bpf_loop callbacks'));
+  if (id === 181) loopCallback(env, i, meta.subprog);
+  else if (h.args.includes('Fn')) fail(env, Msg.notModelled(`callbacks of bpf_${h.name}`));
   for (let r = 0; r <= 5; r++) regs[r] = notInit();
   const ret = h.ret;
   let r0: Reg;

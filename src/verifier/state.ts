@@ -53,7 +53,7 @@ export interface Reg {
   ref: number;
   /** The map of a map_ptr / map_value / map_key. */
   map: UsedMap | undefined;
-  /** Packet pointers: bytes known to be in bounds after `off`. PTR_TO_MEM: its size. */
+  /** Packet pointers: bytes known to be in bounds after `off`. PTR_TO_MEM: its size. PTR_TO_FUNC: the subprogram. */
   range: number;
   /** Stack pointers: the frame they point into. */
   frame: number;
@@ -110,6 +110,10 @@ export interface Frame {
   frameno: number;
   /** Subprogram index. */
   subprog: number;
+  /** A callback's frame (bpf_loop): its exit returns to the calling helper, which runs again. */
+  inCallback: boolean;
+  /** Iterations of the callback verified from this frame's current call (callback_depth). */
+  callbackDepth: number;
 }
 
 /** An acquired reference (struct bpf_reference_state). */
@@ -149,7 +153,7 @@ export function cloneState(st: VState): VState {
   return {
     frames: st.frames.map((f) => ({
       regs: f.regs.map(cloneReg), stack: f.stack.map(cloneSlot), callsite: f.callsite,
-      frameno: f.frameno, subprog: f.subprog,
+      frameno: f.frameno, subprog: f.subprog, inCallback: f.inCallback, callbackDepth: f.callbackDepth,
     })),
     refs: st.refs.map((r) => ({ ...r })),
     lock: st.lock, lockId: st.lockId,
@@ -161,5 +165,5 @@ export function newFrame(frameno: number, callsite: number, subprog: number): Fr
   const regs: Reg[] = [];
   for (let i = 0; i < 11; i++) regs.push(notInit());
   regs[10] = pointer(T.STACK, { frame: frameno });
-  return { regs, stack: [], callsite, frameno, subprog };
+  return { regs, stack: [], callsite, frameno, subprog, inCallback: false, callbackDepth: 0 };
 }

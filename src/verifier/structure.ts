@@ -27,6 +27,8 @@ export interface Structure {
   readonly prunePoint: Uint8Array;
   /** Per slot: 1 when a checkpoint must be forced. */
   readonly forceCheckpoint: Uint8Array;
+  /** Per slot: 1 for calls of helpers that call back into the program (bpf_loop...). */
+  readonly callsCallback: Uint8Array;
   /** Per LD_IMM64 slot with a map reference: the map. */
   readonly ldMap: (UsedMap | undefined)[];
 }
@@ -152,7 +154,7 @@ export function checkStructure(
 
   const cfg = checkCfg(s);
   if ('message' in cfg) return cfg;
-  return { subprogStarts: starts, prunePoint: cfg.prune, forceCheckpoint: cfg.force, ldMap };
+  return { subprogStarts: starts, prunePoint: cfg.prune, forceCheckpoint: cfg.force, callsCallback: cfg.cb, ldMap };
 }
 
 function mapCompat(spec: VerifierMapSpec, type: number, progType: number, storages: Map<number, VerifierMapSpec>): string | undefined {
@@ -173,11 +175,11 @@ function mapCompat(spec: VerifierMapSpec, type: number, progType: number, storag
 const DISCOVERED = 0x10, EXPLORED = 0x20, FALLTHROUGH = 1, BRANCH = 2;
 
 /** check_cfg: depth-first walk from insn 0; every slot must be reached (bpf_capable: back-edges allowed). */
-function checkCfg(s: Slots): { prune: Uint8Array; force: Uint8Array } | StructError {
+function checkCfg(s: Slots): { prune: Uint8Array; force: Uint8Array; cb: Uint8Array } | StructError {
   const len = s.len;
   const state = new Int32Array(len);
   const stack = new Int32Array(len + 1);
-  const prune = new Uint8Array(len), force = new Uint8Array(len);
+  const prune = new Uint8Array(len), force = new Uint8Array(len), cb = new Uint8Array(len);
   let sp = 0;
   state[0] = DISCOVERED;
   stack[sp++] = 0;
@@ -223,7 +225,7 @@ function checkCfg(s: Slots): { prune: Uint8Array; force: Uint8Array } | StructEr
       else if (op === CALL) {
         // bpf_loop and friends call back into the program: checkpoint before the call
         if (s.src[t] === 0 && (s.imm[t] === 181 || s.imm[t] === 164 || s.imm[t] === 207 || s.imm[t] === 160)) {
-          prune[t] = 1; force[t] = 1;
+          prune[t] = 1; force[t] = 1; cb[t] = 1;
         }
         r = visitCall(t, s.src[t] === 1);
       } else if (op === JA) {
@@ -248,5 +250,5 @@ function checkCfg(s: Slots): { prune: Uint8Array; force: Uint8Array } | StructEr
       i++;
     }
   }
-  return { prune, force };
+  return { prune, force, cb };
 }

@@ -41,6 +41,11 @@ export interface VerifyOptions {
   readonly license?: string;
   /** Log level: 0 (errors only), 1 (default) or 2 (every instruction's state). */
   readonly logLevel?: number;
+  /**
+   * Start slots of the functions the program's BTF `func_info` describes (all static). Without
+   * it, as without BTF in the kernel, callbacks (`ld_imm64` of a function) are refused.
+   */
+  readonly funcInfo?: readonly number[];
   /** nr_cpu_ids of the target machine, which bounds `bpf_get_smp_processor_id()`. Default 64. */
   readonly nrCpus?: number;
   /** `prog_flags` (`BPF_F_STRICT_ALIGNMENT` 1, `BPF_F_ANY_ALIGNMENT` 2, `BPF_F_TEST_STATE_FREQ` 8). */

@@ -73,6 +73,7 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
     gpl: GPL_COMPATIBLE.includes(options.license ?? 'GPL'),
     strictAlign: (flags & 1) !== 0 && (flags & 2) === 0,
     nrCpus: options.nrCpus ?? 64,
+    funcInfo: (options.funcInfo?.length ?? 0) > 0,
     state: entryState(), insnIdx: 0, idGen: 0, auxPtrType: new Int32Array(s.len),
     stackDepth: structure.subprogStarts.map(() => 0), log, logLevel: options.logLevel ?? 1,
     push: () => undefined,

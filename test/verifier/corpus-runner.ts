@@ -28,7 +28,7 @@ interface CorpusRecord {
   insns: string[];
   fixups: Record<string, unknown[]>;
   kernel: KernelLabel;
-  extra?: { prog_flags?: number };
+  extra?: { prog_flags?: number; func_info?: [number, number][] | null };
 }
 
 const F_NO_PREALLOC = 1;
@@ -136,6 +136,7 @@ export function runCorpus(records: readonly CorpusRecord[], filter?: (r: CorpusR
     const res = verify(bytes, {
       type: rec.prog_type, expectedAttachType: rec.expected_attach_type ?? 0, maps,
       progFlags: rec.extra?.prog_flags ?? 0, logLevel: 0, nrCpus: 2,
+      funcInfo: rec.extra?.func_info?.map((f) => f[0]),
     });
     const v1 = V1_TYPES.has(rec.prog_type_name);
     const kAccept = rec.kernel.verdict === 'accept';

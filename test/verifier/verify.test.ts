@@ -132,3 +132,19 @@ describe('verify: log', () => {
     expect(r.log).toContain('old state: R0=0 R1=ctx() R10=fp0');
   });
 });
+
+describe('verify: bpf_loop callbacks', () => {
+  // r1 = 3; r2 = &callback; r3 = 0; r4 = 0; call bpf_loop; r0 = 0; exit; callback: r0 = RET; exit
+  const prog = (ret: number): Instruction[] => [
+    movImm(1, 3), { code: 0x18, dst: 2, src: 4, off: 0, imm: 6, immHi: 0 }, movImm(3, 0), movImm(4, 0), call(181),
+    movImm(0, 0), exit(), movImm(0, ret), exit(),
+  ];
+  it('needs BTF func_info for a function reference', () => {
+    expect(verify(prog(0), { type: 'tracepoint' }).error?.message).toBe('missing btf func_info');
+  });
+  it('verifies the callback and its return value range', () => {
+    expect(verify(prog(1), { type: 'tracepoint', funcInfo: [0, 8] }).ok).toBe(true);
+    expect(verify(prog(2), { type: 'tracepoint', funcInfo: [0, 8] }).error?.message)
+      .toBe('At callback return the register R0 has smin=2 smax=2 should have been in [0, 1]');
+  });
+});
