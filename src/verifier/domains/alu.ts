@@ -2,6 +2,8 @@
  * Scalar ALU transfer functions (Linux 6.18 adjust_scalar_min_max_vals, scalar{32,}_min_max_*,
  * zext_32_to_64, coerce_reg_to_size{,_sx}, coerce_subreg_to_size_sx): the result of
  * `dst op= src` on abstract values, computed in place in `dst`, line by line as the kernel does.
+ * Follows the 6.18 stable kernel where it differs from 6.18.2 (BPF_END tracking, `<<32` of
+ * negative s32 bounds, maybe_fork_scalars); see the "6.18 stable" comments.
  * @module
  */
 import {

@@ -2,6 +2,11 @@
  * Keeping the five views of a scalar consistent (Linux 6.18 reg_bounds_sync): tnum → bounds,
  * cross-deduction between signed/unsigned and 32/64-bit bounds, bounds → tnum. Every step is a
  * line-by-line port; the order of the min/max updates matters and is the kernel's.
+ *
+ * Reference: the kernel this runs against, 6.18 stable (6.18.44), which has backports over
+ * 6.18.2: tnum_step in __update_reg64_bounds and the s32 sign-boundary case of
+ * __reg32_deduce_bounds (marked "6.18 stable" below). test/verifier/domains/kernel-diff.test.ts
+ * checks the result against the running kernel's verifier log.
  * @module
  */
 import {
