@@ -211,6 +211,8 @@ export function memAccess(env: Env, regno: number, off: number, size: number, wr
     if (write) fail(env, `only read from ${tname} is supported`);
     if (off >= 256) fail(env, Msg.notModelled(`struct ${tname} field at offset ${off}`));
     if (valueRegno >= 0) out = unknownScalar();
+  } else if (t === T.BTF_ID || t === (T.BTF_ID | F.TRUSTED) || t === (T.BTF_ID | F.UNTRUSTED) || t === (T.BTF_ID | F.RCU)) {
+    fail(env, Msg.notModelled('accesses through BTF-typed kernel pointers'));
   } else if (t === T.ARENA) {
     if (wantValue) out = unknownScalar();
   } else {

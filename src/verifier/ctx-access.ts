@@ -5,6 +5,7 @@
  * @module
  */
 import { ProgType } from './kinds.js';
+import { AttachType } from '../asm/attach-types.js';
 import { T, F } from './state.js';
 
 /** Result of a ctx access check: undefined when invalid, 'unmodelled' for program types outside the model, else the type of a loaded value. */
@@ -101,8 +102,7 @@ function skSkb(off: number, size: number, write: boolean, info: { regType: numbe
 }
 
 function xdp(off: number, size: number, write: boolean, info: { regType: number }, ldsx: boolean, eat: number): boolean {
-  const XDP_DEVMAP = 29;
-  if (eat !== XDP_DEVMAP && off === 20) return false;
+  if (eat !== AttachType.XDP_DEVMAP && off === 20) return false;
   if (write) return false;
   if ((off === 0 || off === 4 || off === 8) && ldsx) return false;
   if (off === 0) info.regType = T.PKT;

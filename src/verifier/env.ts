@@ -34,6 +34,8 @@ export interface Env {
   readonly attachType: number;
   /** Whether the license is GPL-compatible. */
   readonly gpl: boolean;
+  /** Loaded with BPF_F_SLEEPABLE (changes which helper protos apply). */
+  readonly sleepable: boolean;
   /** Whether the program came with BTF func_info (callbacks allowed). */
   readonly funcInfo: boolean;
   /** nr_cpu_ids of the target machine (bounds bpf_get_smp_processor_id). */

@@ -17,6 +17,7 @@ import { checkHelperCall } from './helper-call.js';
 import { statesEqual } from './prune.js';
 import { S } from './scalar.js';
 import { ProgType } from './kinds.js';
+import { AttachType } from '../asm/attach-types.js';
 import { formatInsn, formatState, pushBounded } from './log.js';
 
 /** The kernel's limit on processed instructions (BPF_COMPLEXITY_LIMIT_INSNS). */
@@ -297,7 +298,15 @@ export class Explorer {
       case ProgType.CGROUP_SOCK: case ProgType.SOCK_OPS: case ProgType.CGROUP_DEVICE:
       case ProgType.CGROUP_SYSCTL: case ProgType.CGROUP_SOCKOPT:
         break;
-      case ProgType.SK_LOOKUP: lo = 0; hi = 1; break;
+      case ProgType.SK_LOOKUP: case ProgType.NETFILTER: break;
+      case ProgType.CGROUP_SOCK_ADDR: {
+        const a = env.attachType;
+        if ([AttachType.CGROUP_UDP4_RECVMSG, AttachType.CGROUP_UDP6_RECVMSG, AttachType.CGROUP_UNIX_RECVMSG,
+          AttachType.CGROUP_INET4_GETPEERNAME, AttachType.CGROUP_INET6_GETPEERNAME, AttachType.CGROUP_UNIX_GETPEERNAME,
+          AttachType.CGROUP_INET4_GETSOCKNAME, AttachType.CGROUP_INET6_GETSOCKNAME, AttachType.CGROUP_UNIX_GETSOCKNAME].includes(a as 19)) lo = 1;
+        if (a === AttachType.CGROUP_INET4_BIND || a === AttachType.CGROUP_INET6_BIND) hi = 3;
+        break;
+      }
       default: return;
     }
     if (r0.t !== T.SCALAR) fail(env, `At program exit the register R0 is not a known value (${r0.t === T.NOT_INIT ? '?' : 'ptr'})`);

@@ -282,7 +282,7 @@ function clearPktPointers(env: Env): void {
 export function checkHelperCall(env: Env, i: number, leak: LeakChecker): boolean {
   const id = env.s.imm[i]!;
   if (id <= 0 || id >= HELPER_ID_LIMIT) fail(env, Msg.invalidFunc(id > 0 && id < HELPER_ID_LIMIT ? `bpf_${helperName(id)}` : 'unknown', id));
-  const h = helperFor(env.progType, env.attachType, id);
+  const h = helperFor(env.progType, env.attachType, id, env.sleepable);
   if (!h) return fail(env, Msg.helperNotAllowed(`bpf_${helperName(id)}`, id));
   if (!env.gpl && h.gpl) fail(env, Msg.gplOnly());
   const unmodelled = h.args.indexOf('X');

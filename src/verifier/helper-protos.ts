@@ -84,14 +84,14 @@ const cache = new Map<string, HelperProto | null>();
  * The prototype a program of `progType` (with `attachType`) gets for helper `id` as root, or
  * null when the helper is not available to it (get_helper_proto fails).
  */
-export function helperFor(progType: number, attachType: number, id: number): HelperProto | null {
-  const key = `${progType}/${attachType}/${id}`;
+export function helperFor(progType: number, attachType: number, id: number, sleepable = false): HelperProto | null {
+  const key = `${progType}/${attachType}/${id}/${sleepable}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
   const h = helperById(id);
   let p: AsmProto | undefined;
   try {
-    p = h ? helperProtoFor(progType, id, { attachType }) : undefined;
+    p = h ? helperProtoFor(progType, id, { attachType, sleepable }) : undefined;
   } catch {
     p = undefined;
   }

@@ -42,8 +42,9 @@ export interface VerifyOptions {
   /** Log level: 0 (errors only), 1 (default) or 2 (every instruction's state). */
   readonly logLevel?: number;
   /**
-   * Start slots of the functions the program's BTF `func_info` describes (all static). Without
-   * it, as without BTF in the kernel, callbacks (`ld_imm64` of a function) are refused.
+   * Start slots of the functions the program's BTF `func_info` describes, all taken as static
+   * (global functions, which the kernel verifies on their own, are not modelled). Without it, as
+   * without BTF in the kernel, callbacks (`ld_imm64` of a function) are refused.
    */
   readonly funcInfo?: readonly number[];
   /** nr_cpu_ids of the target machine, which bounds `bpf_get_smp_processor_id()`. Default 64. */

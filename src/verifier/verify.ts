@@ -48,6 +48,10 @@ function reject(insn: number, message: string, log: string[], processed: number,
 function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: VerifyOptions): VerifyResult {
   const progType = typeNumber(options.type ?? -1, PROG_TYPE_NAMES);
   if (progType <= 0) return reject(-1, Msg.notModelled(`program type ${String(options.type)}`), [], 0);
+  if (progType === ProgType.TRACING || progType === ProgType.LSM || progType === ProgType.STRUCT_OPS || progType === ProgType.EXT) {
+    // These attach to a BTF-described kernel function whose prototype decides the ctx and the return value.
+    return reject(-1, Msg.notModelled(`program type ${PROG_TYPE_NAMES[progType]} (BTF attach targets)`), [], 0);
+  }
   let s: Slots;
   if (program instanceof Uint8Array) {
     const r = slotsFromBytes(program);
@@ -74,6 +78,7 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
     strictAlign: (flags & 1) !== 0 && (flags & 2) === 0,
     nrCpus: options.nrCpus ?? 64,
     funcInfo: (options.funcInfo?.length ?? 0) > 0,
+    sleepable: (flags & 16) !== 0,
     state: entryState(), insnIdx: 0, idGen: 0, auxPtrType: new Int32Array(s.len),
     stackDepth: structure.subprogStarts.map(() => 0), log, logLevel: options.logLevel ?? 1,
     push: () => undefined,
