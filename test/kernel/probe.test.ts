@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { probe } from '../../src/loader/probe.js';
+import { HELPER_COUNT, helperById, helpersAvailableTo } from '../../src/asm/helpers.js';
 import { isNotSupportedError } from '../../src/errors.js';
 import { canUseBpf, skipReason, fdCount } from './program-helpers.js';
 
@@ -52,4 +53,21 @@ describe.skipIf(!canUseBpf)(`feature probes on the kernel${skipReason}`, () => {
     expect(() => probe.requireProgramType(0)).toThrow(/program type 0/);
     expect(() => probe.requireMapType(9999)).toThrow(/map type 9999/);
   });
+});
+
+describe.skipIf(!canUseBpf)(`helper probes against the generated helper table${skipReason}`, () => {
+  // Two independent answers to "may this program type call this helper": the kernel, asked by
+  // probe.helper, and src/asm/helpers.ts, generated from Linux 6.18's get_func_proto functions.
+  for (const type of ['socket_filter', 'xdp', 'sched_cls', 'cgroup_skb', 'kprobe', 'tracepoint', 'raw_tracepoint', 'syscall']) {
+    it(`${type}: the kernel and the table agree on every helper`, () => {
+      const table = new Set(helpersAvailableTo(type));
+      const disagree: string[] = [];
+      for (let id = 1; id < HELPER_COUNT; id++) {
+        const kernel = probe.helper(type, id);
+        if (kernel !== table.has(id)) disagree.push(`${helperById(id)!.name} (kernel ${kernel ? 'allows' : 'refuses'})`);
+      }
+      expect(disagree).toEqual([]);
+      expect(table.size).toBeGreaterThan(50);
+    });
+  }
 });
