@@ -303,6 +303,27 @@ function objPin(path: string, fd: number): void {
   }
 }
 
+/** Opens a loaded program by its kernel-wide id (BPF_PROG_GET_FD_BY_ID). The result owns a new fd. */
+export function openProgramById(id: number): Program {
+  if (!Number.isInteger(id) || id <= 0 || id > 0xffff_ffff) throw new BadInputError(`program id must be a positive 32-bit integer, got ${id}`);
+  const attr = new Uint8Array(16);
+  new DataView(attr.buffer).setUint32(0, id, true);
+  const fd = bpfTry(BpfCmd.BPF_PROG_GET_FD_BY_ID, attr);
+  if (fd < 0) throw syscallError('BPF_PROG_GET_FD_BY_ID', -fd, -fd === 2 ? `no program has id ${id}` : undefined);
+  return wrapOpened(new Fd(fd));
+}
+
+function wrapOpened(owner: Fd): Program {
+  let info: ProgramInfo;
+  try {
+    info = programInfo(owner.fd);
+  } catch (e) {
+    owner.close();
+    throw e;
+  }
+  return new Program(owner, { type: info.type, name: info.name });
+}
+
 /** Opens a program pinned at `path` (BPF_OBJ_GET). The result owns a new fd. */
 export function loadPinnedProgram(path: string): Program {
   const name = nativeAlloc(Buffer.byteLength(path) + 1);
@@ -320,16 +341,10 @@ export function loadPinnedProgram(path: string): Program {
     throw syscallError('BPF_OBJ_GET', -fd, -fd === 2 ? `nothing is pinned at ${path}` : undefined);
   }
   const owner = new Fd(fd);
-  let info: ProgramInfo;
-  try {
-    // A pinned map opens just as well: only a program's fdinfo has a prog_tag line.
-    if (!/^prog_tag:/m.test(readFileSync(`/proc/self/fdinfo/${owner.fd}`, 'utf8'))) {
-      throw new BadInputError(`${path} is not a pinned program`);
-    }
-    info = programInfo(owner.fd);
-  } catch (e) {
+  // A pinned map opens just as well: only a program's fdinfo has a prog_tag line.
+  if (!/^prog_tag:/m.test(readFileSync(`/proc/self/fdinfo/${owner.fd}`, 'utf8'))) {
     owner.close();
-    throw e;
+    throw new BadInputError(`${path} is not a pinned program`);
   }
-  return new Program(owner, { type: info.type, name: info.name });
+  return wrapOpened(owner);
 }

@@ -3,7 +3,7 @@ import type { Instruction } from '../../src/asm/instruction.js';
 import { LD_IMM64, PseudoLd } from '../../src/asm/opcode.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { loadProgram, loadPinnedProgram } from '../../src/loader/program.js';
+import { loadProgram, loadPinnedProgram, openProgramById } from '../../src/loader/program.js';
 import { isBadInputError, isVerifierError } from '../../src/errors.js';
 import type { VerifierError } from '../../src/errors.js';
 import { canUseBpf, skipReason } from './program-helpers.js';
@@ -268,6 +268,14 @@ describe.skipIf(!canUseBpf)(`tail calls and pins${skipReason}`, () => {
     expect(jumps.closed).toBe(false);
   });
 
+  it('opens a program by its id', () => {
+    using p = loadProgram({ type: 'socket_filter', instructions: [MOV64_IMM(0, 5), EXIT] });
+    using q = openProgramById(p.id);
+    expect(q.tag).toBe(p.tag);
+    expect(q.testRun({ data: new Uint8Array(64) }).retval).toBe(5);
+    expect(() => openProgramById(0xfffffff0)).toThrow(/ENOENT/);
+  });
+
   it('pins, opens the pin as a new Program, and unpins', () => {
     using fs = bpffs();
     using p = loadProgram({ type: 'socket_filter', name: 'pinned', instructions: [MOV64_IMM(0, 9), EXIT] });
@@ -282,6 +290,10 @@ describe.skipIf(!canUseBpf)(`tail calls and pins${skipReason}`, () => {
     expect(q.testRun({ data: new Uint8Array(64) }).retval).toBe(9);
     p.unpin(path);
     expect(existsSync(path)).toBe(false);
+    // A pinned map is not a program.
+    using m = createMap({ type: 'array', key: u32, value: u64, maxEntries: 1 });
+    m.pin(`${fs.dir}/map`);
+    expect(() => loadPinnedProgram(`${fs.dir}/map`)).toThrow(/is not a pinned program/);
     expect(() => loadPinnedProgram(path)).toThrow(/BPF_OBJ_GET failed: ENOENT/);
   });
 });
