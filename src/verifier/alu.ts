@@ -9,7 +9,7 @@ import { fail } from './env.js';
 import { Msg } from './messages.js';
 import { S } from './scalar.js';
 import type { Reg } from './state.js';
-import { T, F, base, cur, typeName, unknownScalar, knownScalar, cloneReg, cloneState } from './state.js';
+import { T, F, base, cur, typeName, unknownScalar, knownScalar, cloneReg, cloneState, assignId } from './state.js';
 
 /** bpf_alu_string, indexed by op >> 4. */
 export const ALU_STR = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
@@ -54,7 +54,7 @@ export function checkAlu(env: Env, i: number): void {
     else if (op === END && d.t === T.SCALAR) {
       const { v, reset } = S.byteSwap(d.v, imm, x, is64);
       const r = scalarReg(v);
-      if (!reset) r.id = d.id;
+      if (!reset) { r.id = d.id; r.link = d.link; r.linkOff = d.linkOff; }
       setReg(env, dst, r);
     } else setReg(env, dst, unknownScalar());
     return;
@@ -76,18 +76,19 @@ export function checkAlu(env: Env, i: number): void {
     const regs = cur(env.state).regs;
     if (x) {
       const sr = regs[src]!;
-      if (is64) {
-        if (off === 0) {
-          // Linked scalars: a copy shares the id so bounds learnt on one apply to the other.
-          if (sr.t === T.SCALAR && sr.id === 0 && !S.isConst(sr.v)) sr.id = ++env.idGen;
-          regs[dst] = cloneReg(sr);
-        } else if (sr.t === T.SCALAR) {
-          regs[dst] = scalarReg(S.sext(sr.v, off >> 3));
-        } else {
-          regs[dst] = unknownScalar();
-        }
+      const gen = (): number => ++env.idGen;
+      if (is64 && off === 0) {
+        // Linked scalars: a copy shares the id so bounds learnt on one apply to the other.
+        assignId(sr, gen);
+        regs[dst] = cloneReg(sr);
       } else if (sr.t === T.SCALAR) {
-        regs[dst] = scalarReg(off === 0 ? S.zext32(sr.v) : S.zext32(S.sext32(sr.v, off >> 3)));
+        // Which narrowing/extending moves keep the link (check_alu_op, 6.18 stable).
+        const share = off === 0 ? S.width(sr.v) <= 32 : sr.v[7] === 0 && sr.v[6]! < 2 ** (off - 1);
+        if (share) assignId(sr, gen);
+        const v = is64 ? S.sext(sr.v, off >> 3) : off === 0 ? S.zext32(sr.v) : S.zext32(S.sext32(sr.v, off >> 3));
+        const r = scalarReg(v);
+        if (share) { r.id = sr.id; r.link = sr.link; r.linkOff = sr.linkOff; }
+        regs[dst] = r;
       } else {
         regs[dst] = unknownScalar();
       }
@@ -144,15 +145,23 @@ function adjustRegMinMax(env: Env, i: number, code: number, dst: number, src: nu
       const other = cloneState(env.state);
       const od = cur(other).regs[dst]!;
       od.v = S.forkValue(d.v, kind, false);
-      if (kind === 64) od.id = 0;
+      if (kind === 64) { od.id = 0; od.link = 0; od.linkOff = 0; }
       env.push(other, i);
       d.v = S.forkValue(d.v, kind, true);
-      if (kind === 64) d.id = 0;
+      if (kind === 64) { d.id = 0; d.link = 0; d.linkOff = 0; }
     }
   }
   const nv = S.alu(code, x ? 0 : imm, d.v, sreg.v);
   const nr = scalarReg(nv);
-  // Linked scalars survive `r += const` with an offset in the kernel; the model drops the link.
+  // Linked scalars survive `r += const` / `r -= const` as a delta (BPF_ADD_CONST64/32).
+  const alu32 = (code & 7) !== 7;
+  if ((op === ADD || op === SUB) && d.id && (alu32 ? (sreg.v[2] === 0) : S.isConst(sreg.v))) {
+    const lo = sreg.v[0]! | 0, hi = alu32 ? 0 : sreg.v[1]! | 0;
+    let delta = lo;
+    let clear = (!alu32 && hi !== lo >> 31) || (alu32 && d.v[7] !== 0);
+    if (!clear && op === SUB) { if (delta === -0x80000000) clear = true; else delta = -delta; }
+    if (!clear && !d.link) { nr.id = d.id; nr.link = alu32 ? 32 : 64; nr.linkOff = delta; }
+  }
   regs[dst] = nr;
 }
 

@@ -52,6 +52,8 @@ export interface Env {
   readonly auxPtrType: Int32Array;
   /** Per subprogram: deepest stack use in bytes. */
   readonly stackDepth: number[];
+  /** Live-in register masks per slot. */
+  readonly live: Uint16Array;
   /** Log lines so far. */
   readonly log: string[];
   /** Log level. */

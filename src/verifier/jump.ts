@@ -8,7 +8,7 @@ import { fail } from './env.js';
 import { Msg } from './messages.js';
 import { S } from './scalar.js';
 import type { Reg, VState } from './state.js';
-import { T, F, base, cloneState, cur, knownScalar } from './state.js';
+import { T, F, base, cloneState, cur, knownScalar, clearId } from './state.js';
 import { readReg } from './alu.js';
 
 const JEQ = 0x10, JGT = 0x20, JGE = 0x30, JNE = 0x50, JLT = 0xa0, JLE = 0xb0;
@@ -145,10 +145,45 @@ function matchPktPointers(op: number, dst: Reg, src: Reg, dstNo: number, srcNo: 
   return true;
 }
 
-/** Linked scalars: copies sharing `id` learn the same bounds (sync_linked_regs, offset-free links only). */
-function syncLinked(st: VState, known: Reg): void {
+type LinkPos = [frame: number, isReg: boolean, index: number];
+
+function regAt(st: VState, p: LinkPos): Reg | undefined {
+  const f = st.frames[p[0]];
+  if (!f) return undefined;
+  return p[1] ? f.regs[p[2]] : f.stack[p[2]]?.spilled;
+}
+
+/** collect_linked_regs (running 6.18 stable: live registers only, at most six; the rest lose the id). */
+function collectLinked(env: Env, st: VState, id: number, out: LinkPos[]): void {
+  const top = st.frames.length - 1;
+  for (let f = top; f >= 0; f--) {
+    const fr = st.frames[f]!;
+    const mask = f === top ? env.live[env.insnIdx]! : env.live[st.frames[f + 1]!.callsite + 1] ?? 0x7ff;
+    const add = (r: Reg, pos: LinkPos): void => {
+      if (r.t !== T.SCALAR || r.id !== id) return;
+      if (out.some((p) => p[0] === pos[0] && p[1] === pos[1] && p[2] === pos[2])) return;
+      if (out.length < 6) out.push(pos);
+      else clearId(r);
+    };
+    for (let j = 0; j < 10; j++) if (mask & (1 << j)) add(fr.regs[j]!, [f, true, j]);
+    fr.stack.forEach((sl, spi) => { if (sl.types[7] === 1) add(sl.spilled, [f, false, spi]); });
+  }
+}
+
+/** sync_linked_regs: the refined register's bounds go to its links, shifted by their deltas. */
+function syncLinked(st: VState, known: Reg, set: LinkPos[]): void {
   if (known.t !== T.SCALAR || !known.id) return;
-  forEachReg(st, (r) => { if (r !== known && r.t === T.SCALAR && r.id === known.id) r.v = known.v; });
+  for (const p of set) {
+    const r = regAt(st, p);
+    if (!r || r === known || r.t !== T.SCALAR || r.id !== known.id) continue;
+    const lr = r.link, lk = known.link;
+    if (lr && lk && lr !== lk) continue;
+    if ((!lr && !lk) || r.linkOff === known.linkOff) {
+      r.v = known.v; r.link = lk; r.linkOff = known.linkOff;
+    } else {
+      r.v = S.linkedAdd(known.v, r.linkOff - known.linkOff, lr === 32 || lk === 32);
+    }
+  }
 }
 
 /**
@@ -179,6 +214,9 @@ export function checkCondJmp(env: Env, i: number): number {
   const pred = branchTaken(dst, src, op, is32);
   if (pred === 1) return i + off + 1;
   if (pred === 0) return i + 1;
+  const linked: LinkPos[] = [];
+  if (x && src.t === T.SCALAR && src.id) collectLinked(env, thisB, src.id, linked);
+  if (dst.t === T.SCALAR && dst.id) collectLinked(env, thisB, dst.id, linked);
   const other = cloneState(thisB);
   const oregs = cur(other).regs;
   const odst = oregs[dstNo]!;
@@ -189,9 +227,9 @@ export function checkCondJmp(env: Env, i: number): number {
     const f = S.refine(S.negate(op), is32, dst.v, src.v);
     if (t) { odst.v = t[0]; osrc.v = t[1]; } else pushOther = false;
     if (f) { dst.v = f[0]; src.v = f[1]; } else keepThis = false;
-    if (x) { syncLinked(thisB, src); syncLinked(other, osrc); }
-    syncLinked(thisB, dst);
-    syncLinked(other, odst);
+    if (x) { syncLinked(thisB, src, linked); syncLinked(other, osrc, linked); }
+    syncLinked(thisB, dst, linked);
+    syncLinked(other, odst, linked);
   }
   if (!is32 && x && isPtr(src) && isPtr(dst) && ((src.t & F.MAYBE_NULL) !== 0) !== ((dst.t & F.MAYBE_NULL) !== 0) &&
     base(src.t) !== T.BTF_ID && base(dst.t) !== T.BTF_ID) {

@@ -20,10 +20,16 @@ class IdMap {
     if (a < 0 && b < 0) { this.olds.push(o); this.curs.push(c); return true; }
     return a === b;
   }
+  private tmp = 0;
+  /** check_scalar_ids: an unlinked current scalar gets a fresh id, so it matches only a lone old id. */
+  checkScalar(o: number, c: number): boolean {
+    if (o === 0) return true;
+    return this.check(o, c === 0 ? --this.tmp : c);
+  }
 }
 
 function regsExact(o: Reg, c: Reg, ids: IdMap): boolean {
-  return o.t === c.t && o.off === c.off && o.range === c.range && o.frame === c.frame &&
+  return o.t === c.t && o.off === c.off && o.range === c.range && o.frame === c.frame && o.link === c.link && o.linkOff === c.linkOff &&
     o.map?.uid === c.map?.uid && S.equal(o.v, c.v) && ids.check(o.id, c.id) && ids.check(o.ref, c.ref);
 }
 
@@ -33,7 +39,8 @@ function regSafe(o: Reg, c: Reg, ids: IdMap, exact: boolean): boolean {
   if (c.t === T.NOT_INIT) return false;
   if (o.t === T.SCALAR) {
     if (c.t !== T.SCALAR) return false;
-    return S.within(o.v, c.v);
+    if (o.link !== c.link || (o.link && o.linkOff !== c.linkOff)) return false;
+    return ids.checkScalar(o.id, c.id) && S.within(o.v, c.v);
   }
   if (o.t !== c.t) return false;
   switch (base(o.t)) {

@@ -6,7 +6,7 @@
  */
 import type { Scalar } from './domains/scalar.js';
 import { newScalar, newKnown, isConst as dIsConst, isRegConst, constNum, sminNum, smaxNum, uminNum, umaxNum, markUnbounded32, scalarEquals } from './domains/scalar.js';
-import { scalarAlu, scalarByteSwap, forkKind, forkValue, zext32to64, coerceRegToSize, coerceRegToSizeSx, coerceSubregToSizeSx, regWidth } from './domains/alu.js';
+import { scalarAlu, scalarByteSwap, forkKind, forkValue, linkedAdd, zext32to64, coerceRegToSize, coerceRegToSizeSx, coerceSubregToSizeSx, regWidth } from './domains/alu.js';
 import { regBoundsSync, sanityCheck } from './domains/bounds-sync.js';
 import { isBranchTaken, refineBranch, revOpcode } from './domains/branch.js';
 import { tnumStr, snumStr, unumStr, scalarStr } from './domains/format.js';
@@ -120,6 +120,12 @@ export const S = {
     }
     regBoundsSync(r, 0);
     sanityCheck(r, 0);
+    return r;
+  },
+  /** sync_linked_regs' shift: `v + delta` (delta a safe integer), zero-extended for 32-bit links. */
+  linkedAdd: (v: Scalar, delta: number, zext: boolean): Scalar => {
+    const r = v.slice();
+    linkedAdd(r, 0, delta >>> 0, Math.floor(delta / 4294967296) >>> 0, zext);
     return r;
   },
   /** Pointer offset arithmetic: var_off/bounds of ptr ± off, 32-bit bounds recomputed. */

@@ -9,7 +9,7 @@ import { fail } from './env.js';
 import { Msg } from './messages.js';
 import { S } from './scalar.js';
 import type { Frame, Reg, StackSlot } from './state.js';
-import { T, Slot, base, cloneReg, knownScalar, newSlot, notInit, unknownScalar } from './state.js';
+import { T, Slot, base, cloneReg, knownScalar, newSlot, notInit, unknownScalar, assignId, clearId } from './state.js';
 
 const MAX_STACK = 512;
 
@@ -60,8 +60,10 @@ export function stackWriteFixed(env: Env, fr: Frame, off: number, size: number, 
   const st = slotAt(fr, spi);
   const curFrame = env.state.frames[env.state.frames.length - 1]!;
   if (val && off % 8 === 0 && val.t === T.SCALAR) {
+    const fits = S.width(val.v) <= size * 8;
+    if (fits) assignId(val, () => ++env.idGen);
     save(st, val, size);
-    if (S.width(val.v) > size * 8) st.spilled.id = 0;
+    if (!fits) clearId(st.spilled);
   } else if (!val && off % 8 === 0 && stImm !== undefined) {
     save(st, knownScalar(stImm | 0, stImm < 0 ? -1 : 0), size);
   } else if (val && isSpillable(val.t)) {
@@ -118,7 +120,7 @@ export function stackReadFixed(env: Env, fr: Frame, off: number, size: number, w
       if (!wantValue) return undefined;
       if (size <= spillSize && off % 8 === 0) {
         const r = cloneReg(reg);
-        if (S.width(reg.v) > size * 8) r.id = 0;
+        if (S.width(reg.v) > size * 8) clearId(r);
         return r;
       }
       let spill = 0, zero = 0;

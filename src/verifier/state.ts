@@ -57,31 +57,47 @@ export interface Reg {
   range: number;
   /** Stack pointers: the frame they point into. */
   frame: number;
+  /** Scalars linked by `r += const`: 64 or 32 (BPF_ADD_CONST64/32), 0 when not. */
+  link: number;
+  /** The constant of such a link (this register = the others' value + linkOff). */
+  linkOff: number;
 }
 
 /** A fresh NOT_INIT register. */
 export function notInit(): Reg {
-  return { t: T.NOT_INIT, off: 0, v: S.unknown(), id: 0, ref: 0, map: undefined, range: 0, frame: 0 };
+  return { t: T.NOT_INIT, off: 0, v: S.unknown(), id: 0, ref: 0, map: undefined, range: 0, frame: 0, link: 0, linkOff: 0 };
 }
 
 /** A register holding an unknown scalar (mark_reg_unknown). */
 export function unknownScalar(): Reg {
-  return { t: T.SCALAR, off: 0, v: S.unknown(), id: 0, ref: 0, map: undefined, range: 0, frame: 0 };
+  return { t: T.SCALAR, off: 0, v: S.unknown(), id: 0, ref: 0, map: undefined, range: 0, frame: 0, link: 0, linkOff: 0 };
 }
 
 /** A register holding a known 64-bit scalar given as two 32-bit halves. */
 export function knownScalar(lo: number, hi: number): Reg {
-  return { t: T.SCALAR, off: 0, v: S.known(lo, hi), id: 0, ref: 0, map: undefined, range: 0, frame: 0 };
+  return { t: T.SCALAR, off: 0, v: S.known(lo, hi), id: 0, ref: 0, map: undefined, range: 0, frame: 0, link: 0, linkOff: 0 };
 }
 
 /** A pointer of type `t` with zero offset (mark_reg_known_zero + type). */
 export function pointer(t: number, extra: Partial<Reg> = {}): Reg {
-  return { t, off: 0, v: S.known(0, 0), id: 0, ref: 0, map: undefined, range: 0, frame: 0, ...extra };
+  return { t, off: 0, v: S.known(0, 0), id: 0, ref: 0, map: undefined, range: 0, frame: 0, link: 0, linkOff: 0, ...extra };
 }
 
 /** Copies a register (registers are mutated in place by the transfer functions). */
 export function cloneReg(r: Reg): Reg {
-  return { t: r.t, off: r.off, v: r.v, id: r.id, ref: r.ref, map: r.map, range: r.range, frame: r.frame };
+  return { t: r.t, off: r.off, v: r.v, id: r.id, ref: r.ref, map: r.map, range: r.range, frame: r.frame, link: r.link, linkOff: r.linkOff };
+}
+
+/** Drops a scalar's identity and link (the kernel clears the delta whenever it clears the id). */
+export function clearId(r: Reg): void {
+  r.id = 0; r.link = 0; r.linkOff = 0;
+}
+
+/** assign_scalar_id_before_mov: a scalar about to be copied gets an id so the copies stay linked. */
+export function assignId(r: Reg, gen: () => number): void {
+  if (r.t !== T.SCALAR) return;
+  if (r.link) clearId(r);
+  if (!r.id && !S.isConst(r.v)) r.id = gen();
 }
 
 /** Whether a register holds a pointer (anything but NOT_INIT and scalar). */

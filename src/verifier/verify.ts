@@ -81,14 +81,16 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
     sleepable: (flags & 16) !== 0,
     state: entryState(), insnIdx: 0, idGen: 0, auxPtrType: new Int32Array(s.len),
     stackDepth: structure.subprogStarts.map(() => 0), log, logLevel: options.logLevel ?? 1,
-    push: () => undefined,
+    push: () => undefined, live: new Uint16Array(0),
   };
   const readsMemory = (id: number): boolean => {
     const h = helperFor(progType, env.attachType, id);
     return !h || h.args.some((a) => a !== 'A' && a !== 'C' && a !== 'Cn' && a !== 'M' && a !== 's' && a !== 'z' && a !== 'Z');
   };
   const helperArgs = (id: number): number => helperFor(progType, env.attachType, id)?.args.length ?? 5;
-  const ex = new Explorer(env, liveRegisters(s, helperArgs), readStackSlots(s, readsMemory));
+  const live = liveRegisters(s, helperArgs);
+  (env as { live: Uint16Array }).live = live;
+  const ex = new Explorer(env, live, readStackSlots(s, readsMemory));
   try {
     ex.run(entryState(), 0);
   } catch (e) {

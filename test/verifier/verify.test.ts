@@ -148,3 +148,18 @@ describe('verify: bpf_loop callbacks', () => {
       .toBe('At callback return the register R0 has smin=2 smax=2 should have been in [0, 1]');
   });
 });
+
+describe('verify: linked scalars', () => {
+  // r6 = ctx[0]; r7 = r6 (+ link); r7 += 4; if r7 > 12 goto out; if r6 s< 0 goto out;
+  // r8 = fp - 16 + r6; *(u8 *)(r8 + 0) = 0; out: r0 = 0; exit
+  const prog = (linked: boolean): Instruction[] => [
+    ldxDw(6, 1, 0), linked ? movReg(7, 6) : ldxDw(7, 1, 0), addImm(7, 4), I(0x25, 7, 0, 5, 12), I(0xc5, 6, 0, 4, 0),
+    movReg(8, 10), addImm(8, -16), I(0x0f, 8, 6), I(0x72, 8, 0, 0, 0), movImm(0, 0), exit(),
+  ];
+  it('learn bounds from a comparison of a copy with a constant delta', () => {
+    expect(verify(prog(true), { type: 'kprobe' }).ok).toBe(true);
+  });
+  it('learn nothing without the copy', () => {
+    expect(verify(prog(false), { type: 'kprobe' }).error?.message).toMatch(/^invalid unbounded variable-offset write to stack R8|math between fp pointer/);
+  });
+});
