@@ -128,7 +128,8 @@ export function ctxAccess(progType: number, eat: number, off: number, size: numb
     case ProgType.CGROUP_SKB: ok = cgSkb(off, size, write, info, ldsx); break;
     case ProgType.SCHED_CLS: case ProgType.SCHED_ACT: ok = tcClsAct(off, size, write, info, ldsx); break;
     case ProgType.XDP: ok = xdp(off, size, write, info, ldsx, eat); break;
-    case ProgType.KPROBE: ok = off >= 0 && off < PT_REGS_SIZE && off % size === 0 && off + size <= PT_REGS_SIZE; break;
+    // 6.18.2 lets kprobes write pt_regs; the running 6.18 stable kernel (our oracle) refuses it.
+    case ProgType.KPROBE: ok = off >= 0 && off < PT_REGS_SIZE && !write && off % size === 0 && off + size <= PT_REGS_SIZE; break;
     case ProgType.TRACEPOINT: ok = off >= 8 && off < 2048 && !write && off % size === 0; break;
     case ProgType.RAW_TRACEPOINT: ok = off >= 0 && off < 96 && !write && off % size === 0; break;
     case ProgType.PERF_EVENT: ok = perfEvent(off, size, write); break;
