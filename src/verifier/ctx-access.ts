@@ -101,6 +101,15 @@ function skSkb(off: number, size: number, write: boolean, info: { regType: numbe
   return skbBase(off, size, write, info, ldsx);
 }
 
+function skMsg(off: number, size: number, write: boolean, info: { regType: number }): boolean {
+  if (write || off % size !== 0) return false;
+  if (inRange(off, 0, 8)) { info.regType = T.PKT; return size === 8; }
+  if (inRange(off, 8, 8)) { info.regType = T.PKT_END; return size === 8; }
+  if (inRange(off, 72, 8)) { info.regType = T.SOCKET; return size === 8; }
+  if (off >= 16 && off < 72) return size === 4;
+  return false;
+}
+
 function xdp(off: number, size: number, write: boolean, info: { regType: number }, ldsx: boolean, eat: number): boolean {
   if (eat !== AttachType.XDP_DEVMAP && off === 20) return false;
   if (write) return false;
@@ -136,6 +145,7 @@ export function ctxAccess(progType: number, eat: number, off: number, size: numb
     case ProgType.LWT_IN: case ProgType.LWT_OUT: case ProgType.LWT_XMIT: case ProgType.LWT_SEG6LOCAL:
       ok = lwt(off, size, write, info, ldsx); break;
     case ProgType.SK_SKB: ok = skSkb(off, size, write, info, ldsx); break;
+    case ProgType.SK_MSG: ok = skMsg(off, size, write, info); break;
     default: return 'unmodelled';
   }
   return ok ? info : undefined;

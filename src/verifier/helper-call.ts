@@ -172,7 +172,9 @@ function checkArg(env: Env, h: HelperProto, id: number, arg: number, meta: Meta)
     switch (code) {
       case 'C': case 'Cn': typeCheck(env, regno, r, [T.CTX], maybeNull); break;
       case 'M': typeCheck(env, regno, r, [T.MAP_PTR], false); break;
-      case 'K': case 'V': case 'Vn': case 'Vu': case 'm': case 'mn': case 'u': case 'un': typeCheck(env, regno, r, MEM_TYPES, maybeNull); break;
+      case 'K': case 'V': case 'Vn': case 'Vu': case 'm': case 'mn': case 'u': case 'un':
+      case 'uf': case 'ufa': case 'mf': case 'mfa':
+        typeCheck(env, regno, r, MEM_TYPES, maybeNull); break;
       case 's': case 'z': case 'Z': typeCheck(env, regno, r, [T.SCALAR], false); break;
       case 'S': typeCheck(env, regno, r, SOCK_TYPES, false); break;
       case 'So': typeCheck(env, regno, r, [T.SOCKET], false); break;
@@ -212,6 +214,14 @@ function checkArg(env: Env, h: HelperProto, id: number, arg: number, meta: Meta)
       break;
     case 'L': spinLock(env, regno, r, id === 93); break;
     case 'Fn': meta.subprog = r.range; break;
+    case 'uf': case 'ufa': case 'mf': case 'mfa': {
+      const size = h.sizes[arg] ?? 0, write = code[0] === 'u';
+      helperMem(env, regno, size, write, false, meta, write);
+      if (code.endsWith('a') && !S.alignedAdd(r.v, r.off, size)) {
+        fail(env, `misaligned ${r.t === T.STACK ? 'stack ' : r.t === T.MAP_VALUE ? 'value ' : ''}access off ${S.tnumStr(r.v)}+${r.off}+0 size ${size}`);
+      }
+      break;
+    }
     case 's': case 'z': {
       const prevCode = h.args[arg - 1]!;
       const write = prevCode === 'u' || prevCode === 'un';

@@ -4,7 +4,7 @@
  * argument becomes a short code the argument checker switches on:
  * A anything, C / Cn ctx (or null), M const map ptr, K map key, V / Vn / Vu map value (plain, or null, uninit
  * write), m / mn readable mem (or null), u / un writable mem (or null), s size, z size or zero,
- * Z alloc size or zero, S sock_common, So full socket, T btf sock_common, R btf sock_common to
+ * uf / mf fixed-size writable / readable mem (suffix a: aligned), Z alloc size or zero, S sock_common, So full socket, T btf sock_common, R btf sock_common to
  * release, B ringbuf mem to release, L spin lock, Fn callback, P stack (or null), and X for
  * argument kinds outside the model.
  * @module
@@ -46,7 +46,8 @@ function argCode(a: HelperArg): string {
     case 'PTR_TO_MAP_KEY': return 'K';
     case 'PTR_TO_MAP_VALUE': return nul ? 'Vn' : write ? 'Vu' : 'V';
     case 'PTR_TO_MEM':
-      if (f.has('MEM_FIXED_SIZE') || [...f].some((x) => x.startsWith('DYNPTR'))) return 'X';
+      if ([...f].some((x) => x.startsWith('DYNPTR'))) return 'X';
+      if (f.has('MEM_FIXED_SIZE')) return (write ? 'uf' : 'mf') + (f.has('MEM_ALIGNED') ? 'a' : '');
       return (write ? 'u' : 'm') + (nul ? 'n' : '');
     case 'CONST_SIZE': return 's';
     case 'CONST_SIZE_OR_ZERO': return 'z';
