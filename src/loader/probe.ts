@@ -4,7 +4,8 @@
  * answer (errno and, for programs, the verifier's words). Answers are cached per process.
  * @module
  */
-import { NotSupportedError, isBpfSyscallError, isVerifierError } from '../errors.js';
+import { NotSupportedError, isBpfSyscallError, isNotSupportedError, isVerifierError } from '../errors.js';
+import { kernelFunctionBtfId } from '../btf/vmlinux.js';
 import { progLoad } from './prog-load.js';
 import { closeRaw as closeFd, nativeAlloc } from './ffi.js';
 import { BpfCmd, bpfTry } from './syscall.js';
@@ -156,6 +157,8 @@ function probeAttrs(type: number): ProbeLoad {
 
 const BTF_PROBE_MESSAGE = /^attach_btf_id 1 is not a|^attach_btf_id 1 is invalid|is not a supported struct/;
 const HELPER_REFUSED = /^(invalid func |program of this type cannot use helper |unknown func )/;
+// A BTF function that is no kfunc (or not one for this program type), or one the kernel cannot call.
+const KFUNC_REFUSED = /^(calling kernel function \S+ is not allowed|cannot find address for kernel function |kernel btf_id \d+ is not a function)/;
 
 /** Loads `body` as a program of `type`. true: loaded or verified far enough; false: refused as asked. */
 function tryLoad(type: number, body: Uint8Array, refused: (message: string) => boolean): boolean {
@@ -192,6 +195,12 @@ function tryLoad(type: number, body: Uint8Array, refused: (message: string) => b
 const SOCKET_FILTER = 1;
 const RETURN_0 = Uint8Array.from(Buffer.from('b7000000000000009500000000000000', 'hex'));
 
+function callKfunc(btfId: number): Uint8Array {
+  const b = Buffer.from(callHelper(btfId));
+  b.writeUInt8(0x20, 1); // src_reg = BPF_PSEUDO_KFUNC_CALL
+  return Uint8Array.from(b);
+}
+
 function callHelper(helper: number): Uint8Array {
   const b = Buffer.alloc(24);
   b.writeUInt8(0x85, 0);
@@ -217,6 +226,7 @@ function helperNumber(helper: number | string): number {
 const mapCache = new Map<number, boolean>();
 const progCache = new Map<number, boolean>();
 const helperCache = new Map<string, boolean>();
+const kfuncCache = new Map<string, boolean>();
 
 /** Feature probes against the running kernel. Results are cached for the process. */
 export const probe = {
@@ -249,6 +259,26 @@ export const probe = {
     }
     return r;
   },
+  /**
+   * Whether programs of this type may call the kernel function `name` as a kfunc (it must be in
+   * the kernel's BTF and registered as a kfunc for this type).
+   */
+  kfunc(progType: number | string, name: string): boolean {
+    const t = progTypeNumber(progType);
+    const key = `${t}:${name}`;
+    let r = kfuncCache.get(key);
+    if (r === undefined) {
+      let id: number | undefined;
+      try {
+        id = kernelFunctionBtfId(name);
+      } catch (e) {
+        if (!isNotSupportedError(e)) throw e;
+      }
+      r = id !== undefined && probe.programType(t) && tryLoad(t, callKfunc(id), (m) => KFUNC_REFUSED.test(m));
+      kfuncCache.set(key, r);
+    }
+    return r;
+  },
   /** Throws NotSupportedError naming the map type unless {@link probe.mapType} says yes. */
   requireMapType(type: number | string): void {
     if (!probe.mapType(type)) throw new NotSupportedError(`map type ${type}`, 'this kernel cannot create it');
@@ -256,6 +286,12 @@ export const probe = {
   /** Throws NotSupportedError naming the program type unless {@link probe.programType} says yes. */
   requireProgramType(type: number | string): void {
     if (!probe.programType(type)) throw new NotSupportedError(`program type ${type}`, 'this kernel cannot load it');
+  },
+  /** Throws NotSupportedError naming the kfunc unless {@link probe.kfunc} says yes. */
+  requireKfunc(progType: number | string, name: string): void {
+    if (!probe.kfunc(progType, name)) {
+      throw new NotSupportedError(`kfunc ${name} in ${progType} programs`, 'this kernel does not offer it there');
+    }
   },
   /** Throws NotSupportedError naming the helper unless {@link probe.helper} says yes. */
   requireHelper(progType: number | string, helper: number | string): void {

@@ -41,6 +41,19 @@ describe.skipIf(!canUseBpf)(`feature probes on the kernel${skipReason}`, () => {
     expect(probe.helper('socket_filter', 'xdp_adjust_head')).toBe(false);
   });
 
+  it('kfuncs: registered ones are callable, plain kernel functions and unknown names are not', () => {
+    expect(probe.kfunc('xdp', 'bpf_rcu_read_lock')).toBe(true);
+    expect(probe.kfunc('syscall', 'bpf_rcu_read_lock')).toBe(true);
+    expect(probe.kfunc('xdp', 'bpf_dynptr_from_xdp')).toBe(true);
+    expect(probe.kfunc('socket_filter', 'bpf_dynptr_from_xdp')).toBe(false); // XDP only
+    expect(probe.kfunc('sched_cls', 'bpf_dynptr_from_skb')).toBe(true);
+    expect(probe.kfunc('xdp', 'bpf_dynptr_from_skb')).toBe(false); // skb programs only
+    expect(probe.kfunc('xdp', 'schedule')).toBe(false); // in BTF, but no kfunc
+    expect(probe.kfunc('xdp', 'no_such_function_xyz')).toBe(false);
+    expect(() => probe.requireKfunc('socket_filter', 'bpf_dynptr_from_xdp'))
+      .toThrow(/kfunc bpf_dynptr_from_xdp in socket_filter programs/);
+  });
+
   it('caches answers and require* names the missing feature', () => {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < 1000; i++) probe.helper('xdp', 44);
