@@ -59,13 +59,27 @@ function wrapper(mapFd: number): Uint8Array {
 }
 
 type ParseAsm = (text: string, opts: { dialect: 'ubpf' }) => Instruction[];
+type ParseResult = Instruction[] | { readonly instructions: Instruction[] };
 
-/** The library's uBPF-dialect parser, when src/asm/text exists and exports one. */
+/**
+ * The library's uBPF-dialect parser: `parseAsm` from src/asm/text (its index, else any module
+ * there exporting it), when it exists. It may return the instructions or an object holding them.
+ */
 async function libraryParser(): Promise<ParseAsm | undefined> {
-  const index = new URL('../../src/asm/text/index.ts', import.meta.url);
-  if (!exists(index)) return undefined;
-  const mod = (await import(index.href)) as { parseAsm?: ParseAsm };
-  return typeof mod.parseAsm === 'function' ? mod.parseAsm : undefined;
+  const dir = new URL('../../src/asm/text/', import.meta.url);
+  if (!exists(dir)) return undefined;
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort((a, b) => (a === 'index.ts' ? -1 : b === 'index.ts' ? 1 : 0));
+  for (const f of files) {
+    const mod = (await import(new URL(f, dir).href)) as { parseAsm?: (t: string, o: { dialect: 'ubpf' }) => ParseResult };
+    const fn = mod.parseAsm;
+    if (typeof fn === 'function') {
+      return (text, opts) => {
+        const r = fn(text, opts);
+        return Array.isArray(r) ? r : r.instructions;
+      };
+    }
+  }
+  return undefined;
 }
 const parseAsm = await libraryParser();
 
