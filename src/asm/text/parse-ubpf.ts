@@ -86,9 +86,8 @@ export function parseUbpfInstruction(words: readonly string[]): PendingInstructi
     const name = args[0] ?? '';
     const base = name.replace(/32$/, '');
     if (ATOMIC[base] === undefined) fail(`Invalid mnemonic: ${name}`);
-    op = name;
     args = args.slice(1);
-    arity(2);
+    if (args.length !== 2) fail('Invalid number of operands for lock');
     const [dst, off] = mem(args[0]!);
     const size = name.endsWith('32') ? Size.W : Size.DW;
     return { insn: ins(Class.STX | Mode.ATOMIC | size, dst, reg(args[1]!), off, ATOMIC[base]! | (fetch ? AtomicOp.FETCH : 0)) };
