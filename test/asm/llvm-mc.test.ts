@@ -49,14 +49,17 @@ describe.skipIf(LLVM_MC === undefined)(`llvm-mc agreement${LLVM_MC ? ` (${LLVM_M
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    const encodings = [...out.matchAll(/encoding: \[([^\]]*)\]/g)].map((m) =>
-      Buffer.from(m[1]!.split(',').map((b) => parseInt(b, 16))).toString('hex'));
+    const matches = [...out.matchAll(/^\s*(.*?)\s*# encoding: \[([^\]]*)\]/gm)];
+    const encodings = matches.map((m) => Buffer.from(m[2]!.split(',').map((b) => parseInt(b, 16))).toString('hex'));
+    // LLVM's own printing of each line (`r0 = *(u32 *)(r1 + 4)`, `if r1 > 5 goto +3`) reads back too.
+    const llvmText = matches.map((m) => m[1]!);
     expect(encodings.length).toBe(insns.length);
     const families = new Set<number>();
     insns.forEach((x, i) => {
       const ours = encode(parseAsm(lines[i]!));
       expect(Buffer.from(ours).toString('hex'), lines[i]).toBe(encodings[i]);
       expect(Buffer.from(encode([x])).toString('hex'), lines[i]).toBe(encodings[i]);
+      expect(Buffer.from(encode(parseAsm(llvmText[i]!))).toString('hex'), llvmText[i]).toBe(encodings[i]);
       families.add(x.code);
     });
     // The sample reaches far: over a hundred distinct opcodes.
