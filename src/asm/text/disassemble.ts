@@ -10,6 +10,7 @@
  *   its pseudo sources print as bpftool does (`map[fd:3]`, `map[fd:3][0]+8`, `map[idx:2]`,
  *   `subprog[+4]`) plus `btf_id[N]` (`btf_id[N][M]` with a BTF fd index M); with a map name set,
  *   a map reference prints in LLVM's symbol form `r1 = events ll` (value: `map[events][0]+8`).
+ * - an invalid encoding prints its raw fields: `raw(code=0xf4 dst=1 src=0 off=0 imm=5)`.
  * - kfunc calls print `call kernel-function#ID` (or the `kfunc` name) and, when `off` (the BTF fd
  *   index) is not 0, `call kernel-function#ID[OFF]`; callx prints `callx rN`.
  *
@@ -26,6 +27,7 @@ import {
   AluOp, AtomicOp, Class, JmpOp, LD_IMM64, Mode, PseudoCall, PseudoLd, Size, Source, sizeName,
 } from '../opcode.js';
 import { helperById } from '../helpers.js';
+import { checkInstruction } from '../validate.js';
 import { formatUbpf } from './print-ubpf.js';
 
 /** The text dialects: the kernel's log syntax, what llvm-mc reads, and the uBPF/bpf_conformance assembly. */
@@ -177,6 +179,11 @@ function formatMem(insn: Instruction, llvm: boolean): string {
   }
 }
 
+function formatRaw(insn: Instruction): string {
+  const hi = insn.immHi !== undefined ? ` hi=${insn.immHi}` : '';
+  return `raw(code=0x${(insn.code & 0xff).toString(16).padStart(2, '0')} dst=${insn.dst} src=${insn.src} off=${insn.off} imm=${insn.imm}${hi})`;
+}
+
 /**
  * One instruction as text, without slot number or opcode: `r0 = *(u32 *)(r1 +4)`. A jump or
  * call with `target` prints the label instead of the offset. Throws `NotSupportedError` for an
@@ -185,6 +192,9 @@ function formatMem(insn: Instruction, llvm: boolean): string {
 export function formatInstruction(insn: Instruction, opts: FormatOptions = {}): string {
   const dialect = opts.dialect ?? 'kernel';
   if (dialect === 'ubpf') return formatUbpf(insn);
+  // An encoding no kernel accepts (e.g. from `decode(bytes, { validate: false })`) has no syntax:
+  // its raw fields print so that nothing is hidden, and parseAsm reads them back as they are.
+  if (checkInstruction(insn) !== undefined) return formatRaw(insn);
   const llvm = dialect === 'llvm';
   switch (insn.code & 0x07) {
     case Class.ALU: case Class.ALU64: return formatAlu(insn);

@@ -93,6 +93,14 @@ function atomicSized(size: number, r: { w: boolean }): void {
 }
 
 const RULES: readonly Rule[] = [
+  [rx(`raw \\( code = ${NUM} dst = ${NUM} src = ${NUM} off = ${NUM} imm = ${NUM}(?: hi = ${NUM})? \\)`), (m) => {
+    const field = (i: number, max: number, what: string): number => {
+      const v = numberValue(m[i]!);
+      return v !== undefined && v >= 0n && v <= BigInt(max) ? Number(v) : fail(`${what} must be 0-${max}: ${m[i]}`);
+    };
+    const insn = { code: field(1, 255, 'code'), dst: field(2, 15, 'dst'), src: field(3, 15, 'src'), off: off16(m[4]!), imm: imm32(m[5]!) };
+    return m[6] !== undefined ? { ...insn, immHi: imm32(m[6]) } : insn;
+  }],
   [rx('exit'), () => ins(Class.JMP | JmpOp.EXIT, 0, 0, 0, 0)],
   [rx(`goto ${TGT}`), (m) => target(m[1]!, 'off', (o) => ins(Class.JMP | JmpOp.JA, 0, 0, o, 0))],
   [rx(`gotol ${TGT}`), (m) => target(m[1]!, 'imm', (i) => ins(Class.JMP32 | JmpOp.JA, 0, 0, 0, i))],

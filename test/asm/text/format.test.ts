@@ -185,3 +185,19 @@ describe('parseAsm', () => {
     ]);
   });
 });
+
+describe('invalid encodings', () => {
+  it('print their raw fields and read back unchanged (decode with validate: false)', () => {
+    const bad: Instruction[] = [
+      I(0xf4, 1, 0, 0, 5), I(0x07, 10, 0, 0, 1), I(0xb7, 1, 3, 0, 0), I(0x8f, 15, 12, -1, 7),
+      // LD_IMM64 with an unknown pseudo source and without a second slot; a map fd with a high half.
+      { code: 0x18, dst: 1, src: 9, off: 0, imm: 1 }, { code: 0x18, dst: 1, src: 1, off: 0, imm: 1, immHi: 2 },
+    ];
+    for (const x of bad) {
+      const text = formatInstruction(x);
+      expect(text, text).toMatch(/^raw\(code=0x[0-9a-f]{2} dst=\d+ src=\d+ off=-?\d+ imm=-?\d+( hi=-?\d+)?\)$/);
+      expect(parseAsm(text)).toEqual([x]);
+    }
+    expect(formatInstruction(I(0xf4, 1, 0, 0, 5))).toBe('raw(code=0xf4 dst=1 src=0 off=0 imm=5)');
+  });
+});
