@@ -194,7 +194,8 @@ export function formatInstruction(insn: Instruction, opts: FormatOptions = {}): 
   if (dialect === 'ubpf') return formatUbpf(insn);
   // An encoding no kernel accepts (e.g. from `decode(bytes, { validate: false })`) has no syntax:
   // its raw fields print so that nothing is hidden, and parseAsm reads them back as they are.
-  if (checkInstruction(insn) !== undefined) return formatRaw(insn);
+  // An LD_IMM64 without `immHi` is how `decode` reports one with a broken second slot.
+  if (checkInstruction(insn) !== undefined || (insn.code === LD_IMM64 && insn.immHi === undefined)) return formatRaw(insn);
   const llvm = dialect === 'llvm';
   switch (insn.code & 0x07) {
     case Class.ALU: case Class.ALU64: return formatAlu(insn);

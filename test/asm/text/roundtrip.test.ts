@@ -32,6 +32,15 @@ describe('parseAsm(formatInstruction(x)) === x over the whole instruction space'
       expect(parseAsm(formatInstruction(x, { dialect: 'ubpf' }), { dialect: 'ubpf' })).toEqual([x]);
     }));
   });
+  it('any bytes at all: decode(validate: false) → text → the same instructions', () => {
+    fc.assert(fc.property(fc.array(fc.uint8Array({ minLength: 8, maxLength: 8 }), { maxLength: 16 }), fc.boolean(), (slots, small) => {
+      // Half the runs draw opcodes from real classes with small fields, so valid forms show up too.
+      const bytes = Buffer.concat(slots.map((s) => (small ? Uint8Array.from([s[0]!, s[1]! & 0x99, s[2]! & 3, 0, s[4]! & 0x41, 0, 0, 0]) : s)));
+      const xs = decode(bytes, { validate: false });
+      expect(parseAsm(disassemble(xs))).toEqual(xs);
+      expect(parseAsm(disassemble(xs, { dialect: 'llvm' }))).toEqual(xs);
+    }), { numRuns: 3000 });
+  });
   it('bytes → text → bytes', () => {
     fc.assert(fc.property(arbProgram(), (xs) => {
       const bytes = encode(xs);
