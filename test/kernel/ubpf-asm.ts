@@ -1,8 +1,8 @@
 /**
  * A small uBPF-dialect assembler for the bpf_conformance files, written from the corpus README's
- * description of upstream's assembler. The conformance test uses the library's `parseAsm` (dialect
- * 'ubpf') when src/asm/text has one and then checks both agree byte for byte; until then it uses
- * this one. Emits encoded bytes (8 per slot), exactly as upstream lays them out.
+ * description of upstream's assembler: the test oracle the conformance test checks the library's
+ * `parseAsm(text, { dialect: 'ubpf' })` against, byte for byte, with upstream's error messages.
+ * Emits encoded bytes (8 per slot), exactly as upstream lays them out.
  */
 
 const ALU: Readonly<Record<string, number>> = {
