@@ -89,6 +89,10 @@ function load(): Lib {
     ifNameToIndex: describe(ffi, 'if_nametoindex', I32, [Str]),
     open: describe(ffi, 'open', I32, [Str, I32, I32]),
     mount: describe(ffi, 'mount', I32, [Str, Str, Str, I64, I64]),
+    send: describe(ffi, 'send', I64, [I32, I64, I64, I32]),
+    recv: describe(ffi, 'recv', I64, [I32, I64, I64, I32]),
+    unshare: describe(ffi, 'unshare', I32, [I32]),
+    umount2: describe(ffi, 'umount2', I32, [Str, I32]),
     epollCreate1: describe(ffi, 'epoll_create1', I32, [I32]),
     epollCtl: describe(ffi, 'epoll_ctl', I32, [I32, I32, I32, I64]),
     // memcpy(p, p, 0) returns p: the cheapest way to turn an address into an ffi-rs External.
@@ -205,6 +209,26 @@ export function openRaw(path: string, flags: number, mode = 0): number {
 /** mount(2) with no data. Returns 0 or `-errno`. */
 export function mountRaw(source: string, target: string, fstype: string, flags: number): number {
   return call('mount', source as never, target, fstype, flags, 0);
+}
+
+/** send(2) of `length` bytes at an address. Returns the bytes sent or `-errno`. */
+export function send(fd: number, bufferAddress: number, length: number, flags: number): number {
+  return call('send', fd, bufferAddress, length, flags);
+}
+
+/** recv(2) into `length` bytes at an address (blocking unless the socket is not). Returns the bytes or `-errno`. */
+export function recv(fd: number, bufferAddress: number, length: number, flags: number): number {
+  return call('recv', fd, bufferAddress, length, flags);
+}
+
+/** unshare(2) for the calling thread. Returns 0 or `-errno`. */
+export function unshare(flags: number): number {
+  return call('unshare', flags);
+}
+
+/** umount2(2). Returns 0 or `-errno`. */
+export function umount2(target: string, flags: number): number {
+  return call('umount2', target as never, flags);
 }
 
 /** epoll_create1(2). Returns the fd or `-errno`. */

@@ -1,22 +1,30 @@
 /**
- * Network namespaces and veth pairs for tests and examples. Creating uses iproute2's `ip`
- * (`ip netns add`, `ip link add ... type veth`); entering is done in this process with setns(2) on
- * the calling thread, so the rest of the process (and children spawned meanwhile) see the namespace
- * without `ip netns exec` (which remounts /sys). Everything created is removed by `close()`, and
+ * Network namespaces and veth pairs for tests and examples, from TypeScript: a namespace is made
+ * the way `ip netns add` makes it (unshare(CLONE_NEWNET) on this thread, bind-mount its nsfs file
+ * at /run/netns/<name>, setns back), interfaces and addresses over rtnetlink (./netlink.ts).
+ * Entering is done in this process with setns(2) on the calling thread, so the rest of the process
+ * (and children spawned meanwhile) see the namespace without `ip netns exec` (which remounts /sys). Everything created is removed by `close()`, and
  * anything still open when the process exits (or gets SIGINT/SIGTERM) is removed then too.
  * @module
  */
 import { spawnSync } from 'node:child_process';
 import type { SpawnSyncReturns } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { BadInputError, NotSupportedError } from '../errors.js';
 import { syscallError } from './errno.js';
-import { closeRaw, ifNameToIndex, openRaw, setns } from './ffi.js';
+import { closeRaw, ifNameToIndex, mountRaw, openRaw, setns, umount2, unshare } from './ffi.js';
+import { RtNetlink } from './netlink.js';
 
 const CLONE_NEWNET = 0x4000_0000;
 const O_RDONLY_CLOEXEC = 0o2000000;
+const MS_BIND = 4096;
+const MNT_DETACH = 2;
+const NETNS_DIR = '/run/netns';
 
-/** Runs `ip` with `args`; throws with its stderr on failure, NotSupportedError when `ip` is missing. */
+/**
+ * Runs iproute2's `ip` with `args`, for setup beyond what this module does over netlink; throws with
+ * its stderr on failure, NotSupportedError when `ip` is missing.
+ */
 export function ip(args: readonly string[]): string {
   const r = spawnSync('ip', args, { encoding: 'utf8' });
   if (r.error) {
@@ -70,6 +78,25 @@ export function uniqueName(prefix: string): string {
   return s;
 }
 
+/** unshare a new network namespace on this thread, bind-mount it at `path`, and return to the old one. */
+function bindNewNamespace(path: string): void {
+  const back = openRaw('/proc/thread-self/ns/net', O_RDONLY_CLOEXEC);
+  if (back < 0) throw syscallError('open(/proc/thread-self/ns/net)', -back);
+  try {
+    const rc = unshare(CLONE_NEWNET);
+    if (rc < 0) throw syscallError('unshare(CLONE_NEWNET)', -rc, 'creating a network namespace needs CAP_SYS_ADMIN');
+    try {
+      const m = mountRaw('/proc/thread-self/ns/net', path, 'none', MS_BIND);
+      if (m < 0) throw syscallError(`mount --bind (${path})`, -m);
+    } finally {
+      const rb = setns(back, CLONE_NEWNET);
+      if (rb < 0) throw syscallError('setns (back to the original network namespace)', -rb);
+    }
+  } finally {
+    closeRaw(back);
+  }
+}
+
 /** A named network namespace (`/run/netns/<name>`), removed on `close()`. */
 export class NetNamespace implements Disposable {
   /** The namespace's name, as `ip netns` shows it. */
@@ -84,11 +111,23 @@ export class NetNamespace implements Disposable {
   /** Creates a new network namespace (with its loopback up) named `name` or a unique `tsebpf…` name. */
   static create(name?: string): NetNamespace {
     const n = name ?? uniqueName('tsebpf');
-    ip(['netns', 'add', n]);
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(n) || n === '.' || n === '..') throw new BadInputError(`bad namespace name "${n}"`);
+    mkdirSync(NETNS_DIR, { recursive: true });
+    const path = `${NETNS_DIR}/${n}`;
+    try {
+      writeFileSync(path, '', { flag: 'wx', mode: 0o444 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new BadInputError(`network namespace ${n} already exists`);
+      throw e;
+    }
     const ns = new NetNamespace(n);
     track(ns);
     try {
-      ns.ip(['link', 'set', 'lo', 'up']);
+      bindNewNamespace(path);
+      ns.run(() => {
+        using nl = new RtNetlink();
+        nl.setUp(ifNameToIndex('lo'));
+      });
     } catch (e) {
       ns.close();
       throw e;
@@ -136,7 +175,7 @@ export class NetNamespace implements Disposable {
     return result;
   }
 
-  /** Runs `ip` inside the namespace. */
+  /** Runs iproute2's `ip` inside the namespace (`ip -n <name> ...`). */
   ip(args: readonly string[]): string {
     return ip(['-n', this.name, ...args]);
   }
@@ -156,7 +195,11 @@ export class NetNamespace implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     leftovers.delete(this);
-    if (existsSync(this.path)) ip(['netns', 'delete', this.name]);
+    if (!existsSync(this.path)) return;
+    // Like `ip netns delete`: the namespace dies with its last user once the bind mount is gone.
+    const rc = umount2(this.path, MNT_DETACH);
+    if (rc < 0 && -rc !== 22) throw syscallError(`umount2(${this.path})`, -rc);
+    unlinkSync(this.path);
   }
 
   /** Same as {@link NetNamespace.close}, for `using`. */
@@ -217,10 +260,17 @@ export class VethPair implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     leftovers.delete(this);
-    if (ifNameToIndex(this.name) !== 0) {
-      ip(['link', 'delete', this.name]);
-    } else if (this.peerNamespace && !this.peerNamespace.closed && this.peerNamespace.ifindex(this.peerName) !== 0) {
-      this.peerNamespace.ip(['link', 'delete', this.peerName]);
+    const here = ifNameToIndex(this.name);
+    if (here !== 0) {
+      using nl = new RtNetlink();
+      nl.deleteLink(here);
+    } else if (this.peerNamespace && !this.peerNamespace.closed) {
+      this.peerNamespace.run(() => {
+        const there = ifNameToIndex(this.peerName);
+        if (there === 0) return;
+        using nl = new RtNetlink();
+        nl.deleteLink(there);
+      });
     }
   }
 
@@ -235,18 +285,30 @@ export function createVethPair(opts: VethOptions = {}): VethPair {
   const name = opts.name ?? uniqueName('tsv');
   const peerName = opts.peerName ?? `${name.slice(0, 14)}p`;
   const ns = opts.peerNamespace;
-  ip(['link', 'add', name, 'type', 'veth', 'peer', 'name', peerName, ...(ns ? ['netns', ns.name] : [])]);
+  {
+    using nl = new RtNetlink();
+    const nsFd = ns ? openRaw(ns.path, O_RDONLY_CLOEXEC) : undefined;
+    if (nsFd !== undefined && nsFd < 0) throw syscallError(`open(${ns!.path})`, -nsFd);
+    try {
+      nl.addVeth(name, peerName, nsFd);
+    } finally {
+      if (nsFd !== undefined) closeRaw(nsFd);
+    }
+  }
   const pair = new VethPair({
     name, peerName, peerNamespace: ns,
     address: opts.address?.split('/')[0], peerAddress: opts.peerAddress?.split('/')[0],
   });
   track(pair);
   try {
-    const peerIp = (args: string[]) => (ns ? ns.ip(args) : ip(args));
-    if (opts.address) ip(['addr', 'add', opts.address, 'dev', name]);
-    if (opts.peerAddress) peerIp(['addr', 'add', opts.peerAddress, 'dev', peerName]);
-    ip(['link', 'set', name, 'up']);
-    peerIp(['link', 'set', peerName, 'up']);
+    const configure = (ifname: string, cidr: string | undefined) => {
+      using nl = new RtNetlink();
+      const index = ifNameToIndex(ifname);
+      if (cidr) nl.addAddress(index, cidr);
+      nl.setUp(index);
+    };
+    configure(name, opts.address);
+    if (ns) ns.run(() => configure(peerName, opts.peerAddress)); else configure(peerName, opts.peerAddress);
   } catch (e) {
     pair.close();
     throw e;

@@ -14,8 +14,6 @@ import { attachCgroup, cgroupV2Root, TemporaryCgroup } from '../../src/loader/at
 import { AttachType } from '../../src/asm/attach-types.js';
 
 const kernel = kernelTestContext('attach: networking');
-const hasIp = spawnSync('ip', ['-V']).status === 0;
-if (kernel.ok && !hasIp) console.warn('[skip] attach: networking: iproute2 `ip` is not installed');
 const XDP = 6;
 const SCHED_CLS = 3;
 const SOCKET_FILTER = 1;
@@ -30,7 +28,7 @@ function sendUdp(address: string, port: number, n: number): void {
   expect(r.status, r.stderr).toBe(0);
 }
 
-describe.skipIf(!kernel.ok || !hasIp)('XDP and tcx on a veth pair into a namespace', () => {
+describe.skipIf(!kernel.ok)('XDP and tcx on a veth pair into a namespace', () => {
   let net: TestNetwork | undefined;
   beforeAll(() => {
     net = createTestNetwork();
