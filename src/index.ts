@@ -5,10 +5,9 @@
  */
 export * from './errors.js';
 export * from './asm/index.js';
+export * from './verifier/index.js';
+export * from './maps/index.js';
+export * from './loader/index.js';
 export * from './elf/symbols.js';
 export * from './btf/reader.js';
 export * from './btf/vmlinux.js';
-export * from './loader/readers/trace-line.js';
-export * from './loader/readers/ringbuf-consumer.js';
-export * from './loader/readers/perf-ring.js';
-export * from './loader/syscall-names.js';

@@ -69,7 +69,7 @@ export function callSub(fn: Target): Instruction {
     : emit('callSub', { code, dst: 0, src: PseudoCall.CALL, off: 0, imm: imm32('callSub', 'offset', t, false, source) }, source);
 }
 
-/** Options of {@link kfunc}. */
+/** Options of `asm.kfunc`. */
 export interface KfuncOptions {
   /** Index in the load's `fd_array` of the module BTF that defines the function; 0 (default) is vmlinux. */
   readonly btfFdIndex?: number;

@@ -22,7 +22,7 @@ import { atSource, captureSource } from './source.js';
 
 const KEY_SIZES: Readonly<Record<number, MemSize>> = { 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' };
 
-/** Options of {@link mapLookup}. */
+/** Options of `asm.mapLookup`. */
 export interface MapLookupOptions {
   /** The map, by name or object. */
   readonly map: MapRef;
@@ -78,7 +78,7 @@ const PACKET_CTX = {
   skb: { data: 76, dataEnd: 80 },
 } as const;
 
-/** Options of {@link packetBounds}. */
+/** Options of `asm.packetBounds`. */
 export interface PacketBoundsOptions {
   /** Which context: `xdp` (`struct xdp_md`) or `skb` (`struct __sk_buff`: tc and friends). */
   readonly ctx: 'xdp' | 'skb';
