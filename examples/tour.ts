@@ -6,17 +6,9 @@
  * Last, what a mistake looks like.
  * @module
  */
-import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { asm, R0, R1, R2, R3, R6 } from '../src/asm/dsl/index.js';
-import type { Assembled } from '../src/asm/dsl/index.js';
-import type { Instruction } from '../src/asm/instruction.js';
-import { slotOffsets } from '../src/asm/instruction.js';
-import { describeOpcode } from '../src/asm/validate.js';
-import { formatSource, isBadInputError } from '../src/errors.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
+import { asm, disassemble, formatSource, isBadInputError, loadProgram, R0, R1, R2, R6, slotOffsets, verify } from '../src/index.js';
+import type { Assembled } from '../src/index.js';
 
 // The map the socket filter counts in: anything with a name (a MapSpec fits).
 const counts = { name: 'counts', type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 };
@@ -52,54 +44,15 @@ const xdp: Assembled = asm.program([
   asm.ret(XDP_PASS),
 ]);
 
-type Disassemble = (insns: readonly Instruction[]) => string | string[];
-
-/** `disassemble` from src/asm/text once it exists (its index, or any module there exporting it); else undefined. */
-async function loadDisassembler(): Promise<Disassemble | undefined> {
-  const dir = path.resolve(here, '../src/asm/text');
-  if (!existsSync(dir)) return undefined;
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
-    .sort((a, b) => Number(b === 'index.ts') - Number(a === 'index.ts'));
-  for (const f of files) {
-    try {
-      const mod = (await import(pathToFileURL(path.join(dir, f)).href)) as { disassemble?: Disassemble };
-      if (typeof mod.disassemble === 'function') return mod.disassemble;
-    } catch {
-      // a module that does not load on its own: try the next
-    }
-  }
-  return undefined;
-}
-
-function rawListing(insns: readonly Instruction[]): string {
-  const slots = slotOffsets(insns);
-  return insns.map((insn, i) => {
-    const label = insn.symbol ? `${insn.symbol}:\n` : '';
-    const fields = `code=0x${insn.code.toString(16).padStart(2, '0')} dst=${insn.dst} src=${insn.src} off=${insn.off} imm=${insn.imm}` +
-      (insn.immHi !== undefined ? ` immHi=${insn.immHi}` : '');
-    const sym = [insn.target && `-> ${insn.target}`, insn.map && `map ${insn.map}`, insn.kfunc && `kfunc ${insn.kfunc}`]
-      .filter(Boolean).join(' ');
-    const at = insn.source ? `  ; ${path.relative(process.cwd(), insn.source.file)}:${insn.source.line}` : '';
-    return `${label}${String(slots[i]).padStart(4)}: ${describeOpcode(insn).padEnd(28)} ${fields}${sym ? `  ${sym}` : ''}${at}`;
-  }).join('\n');
-}
-
-const disassemble = await loadDisassembler();
 for (const [title, prog] of [['socket filter', socketFilter], ['xdp', xdp]] as const) {
   const total = slotOffsets(prog.instructions).at(-1);
   console.log(`\n== ${title}: ${prog.instructions.length} instructions, ${total} slots, maps: ${prog.mapNames.join(', ')}`);
-  if (disassemble) {
-    const out = disassemble(prog.instructions);
-    console.log(Array.isArray(out) ? out.join('\n') : out);
-  } else {
-    console.log(rawListing(prog.instructions));
-  }
+  console.log(disassemble(prog.instructions));
 }
 
 // The verifier model (pure TypeScript, any OS): the same answer the kernel gives, before loading.
 console.log('\n== the verifier model');
-try {
-  const { verify } = await import('../src/verifier/verify.js');
+{
   const mapSpecs = {
     counts: { type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 },
     ipv6_drops: { type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 },
@@ -119,15 +72,12 @@ try {
   const src = r.error?.source;
   console.log(`reading past the check: ${r.ok ? 'accepted?!' : `rejected at insn ${r.error?.insn}: ${r.error?.message}`}` +
     (src ? `\n  at ${path.relative(process.cwd(), src.file)}:${src.line}` : ''));
-} catch (e) {
-  console.log(`skipped: ${e instanceof Error ? e.message : String(e)}`);
 }
 
 // In the kernel: load both programs and run them on test packets. The loader is imported only here,
 // so the part above runs anywhere.
 console.log('\n== in the kernel');
 try {
-  const { loadProgram } = await import('../src/loader/program.js');
   {
     using filter = loadProgram({ type: 'socket_filter', instructions: socketFilter });
     const runs = [60, 1000, 1500].map((n) => filter.testRun({ data: new Uint8Array(n) }).retval);
