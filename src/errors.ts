@@ -28,7 +28,7 @@ export class EbpfError extends Error {
 export function isEbpfError(e: unknown): e is EbpfError {
   return e instanceof Error && typeof e.name === 'string' &&
     ['EbpfError', 'BadInputError', 'NotSupportedError', 'UnsupportedPlatformError',
-      'BpfSyscallError', 'VerifierError', 'ModelRejectionError'].includes(e.name);
+      'BpfSyscallError', 'VerifierError', 'ModelRejectionError', 'ModelDisagreementError'].includes(e.name);
 }
 
 /** Details attached to a {@link BadInputError}. */
@@ -130,6 +130,35 @@ export interface RejectionDetails {
   readonly source?: SourceLocation;
 }
 
+/** One side's verdict on a program: the verifier model's or the kernel's. */
+export interface Verdict {
+  /** Whether this side accepts the program. */
+  readonly accepted: boolean;
+  /** The error line, when it rejects (the kernel's words; the model's may be `not modelled: ...`). */
+  readonly message?: string;
+  /** Index (in 8-byte slots) of the instruction it stopped at, when known. */
+  readonly insn?: number;
+  /** The TypeScript line that created that instruction, when known. */
+  readonly source?: SourceLocation;
+  /** Instructions processed (`processed N insns`), when known. */
+  readonly processed?: number;
+}
+
+/** Formats a rejecting verdict's place and line: ` at insn 3 (at f.ts:1:2): R0 !read_ok`, or `: line`. */
+function verdictText(v: Verdict): string {
+  const where = [
+    v.insn !== undefined && v.insn >= 0 ? `at insn ${v.insn}` : '',
+    v.source ? `(at ${formatSource(v.source)})` : '',
+  ].filter(Boolean).join(' ');
+  return `${where ? ` ${where}` : ''}: ${v.message ?? ''}`;
+}
+
+/** Details of a kernel rejection: {@link RejectionDetails} plus the verifier model's verdict when it ran. */
+export interface VerifierErrorDetails extends RejectionDetails {
+  /** The verifier model's verdict on the same program, when `loadProgram` ran it first. */
+  readonly model?: Verdict;
+}
+
 /** The kernel's verifier refused a program. `log` holds the whole verifier log. */
 export class VerifierError extends EbpfError {
   override name = 'VerifierError';
@@ -143,18 +172,26 @@ export class VerifierError extends EbpfError {
   readonly insn: number | undefined;
   /** The TypeScript line that created the failing instruction, when known. */
   readonly source: SourceLocation | undefined;
+  /** The verifier model's verdict (a rejection too), when `loadProgram` ran the model first. */
+  readonly model: Verdict | undefined;
 
-  constructor(kernelMessage: string, log: readonly string[], code: string, details: RejectionDetails = {}) {
+  constructor(kernelMessage: string, log: readonly string[], code: string, details: VerifierErrorDetails = {}) {
     const where = [
       details.insn !== undefined ? `insn ${details.insn}` : '',
       details.source ? `at ${formatSource(details.source)}` : '',
     ].filter(Boolean).join(' ');
-    super(`program rejected by the kernel verifier (${code})${where ? ` ${where}` : ''}: ${kernelMessage}`);
+    const m = details.model;
+    const sameLine = m !== undefined && m.message === kernelMessage && (m.insn === undefined || m.insn === details.insn);
+    const modelNote = m === undefined ? ''
+      : sameLine ? '; the verifier model rejects it too, with the same line'
+        : `; the verifier model rejects it too${verdictText(m)}`;
+    super(`program rejected by the kernel verifier (${code})${where ? ` ${where}` : ''}: ${kernelMessage}${modelNote}`);
     this.kernelMessage = kernelMessage;
     this.log = log;
     this.code = code;
     this.insn = details.insn;
     this.source = details.source;
+    this.model = m;
   }
 }
 
@@ -188,4 +225,33 @@ export class ModelRejectionError extends EbpfError {
 /** Checks whether a value is a {@link ModelRejectionError}. */
 export function isModelRejectionError(e: unknown): e is ModelRejectionError {
   return e instanceof Error && e.name === 'ModelRejectionError';
+}
+
+/**
+ * The verifier model and the kernel gave different verdicts on the same program (`loadProgram`
+ * with `verify`). Both verdicts are kept; when the kernel rejected, `cause` is its VerifierError.
+ */
+export class ModelDisagreementError extends EbpfError {
+  override name = 'ModelDisagreementError';
+  /** The verifier model's verdict. */
+  readonly model: Verdict;
+  /** The kernel's verdict. */
+  readonly kernel: Verdict;
+  /** The kernel's verifier log, when it rejected (empty otherwise). */
+  readonly kernelLog: readonly string[];
+
+  constructor(model: Verdict, kernel: Verdict, kernelLog: readonly string[] = [], options?: { cause?: unknown }) {
+    const [yes, no] = model.accepted ? ['model', 'kernel'] : ['kernel', 'model'];
+    const rejecting = model.accepted ? kernel : model;
+    super(`the verifier model and the kernel disagree: the ${yes} accepts the program, the ${no} rejects it${verdictText(rejecting)}`,
+      options?.cause !== undefined ? { cause: options.cause } : undefined);
+    this.model = model;
+    this.kernel = kernel;
+    this.kernelLog = kernelLog;
+  }
+}
+
+/** Checks whether a value is a {@link ModelDisagreementError}. */
+export function isModelDisagreementError(e: unknown): e is ModelDisagreementError {
+  return e instanceof Error && e.name === 'ModelDisagreementError';
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { readFileSync, unlinkSync } from 'node:fs';
-import { BadInputError } from '../errors.js';
+import { BadInputError, isVerifierError } from '../errors.js';
 import type { Instruction } from '../asm/instruction.js';
 import { slotOffsets } from '../asm/instruction.js';
 import { decode, encode } from '../asm/encoding.js';
@@ -28,6 +28,8 @@ import { createMapForProgram, isMapObject } from './prog-maps.js';
 import type { MapObject } from './prog-maps.js';
 import type { MapSpec } from '../maps/spec.js';
 import { progTypeNumber, attachTypeNumber } from './prog-names.js';
+import { gateRejection, kernelAccepted, kernelRejected, runModel } from './model-check.js';
+import type { ModelCheck, ModelMode } from './model-check.js';
 
 /** `BPF_F_SLEEPABLE`: the program may sleep (syscall programs must). */
 export const BPF_F_SLEEPABLE = 16;
@@ -72,6 +74,26 @@ export interface LoadProgramOptions {
   readonly logSize?: number;
   /** Extra fds for `fd_array` (map objects or raw fds), ahead of those MAP_IDX references add. */
   readonly fdArray?: readonly (number | MapObject)[];
+  /**
+   * Run the in-process verifier model (`verify()`) first, with the same type, attach type, flags,
+   * license and maps, and compare its verdict with the kernel's:
+   * - `'compare'` or `true`: the program is loaded whatever the model says. Both accept: the
+   *   Program, with the model's result in `program.model`. Both reject: the kernel's VerifierError,
+   *   with the model's verdict in `error.model` and in its message. The model accepts but the
+   *   kernel rejects: a ModelDisagreementError ("the verifier model and the kernel disagree",
+   *   both verdicts, instruction and source; `cause` is the kernel's VerifierError). The model
+   *   rejects but the kernel accepts: the Program is returned (the kernel has the last word), with
+   *   the ModelDisagreementError in `program.model.disagreement`; `verifyStrict` throws it instead.
+   * - `'gate'`: as `'compare'`, except that a program the model rejects is not loaded at all: a
+   *   ModelRejectionError (the kernel's words, instruction, source) before any map is created or
+   *   any syscall made.
+   */
+  readonly verify?: boolean | ModelMode;
+  /**
+   * With `verify`: when the model rejects a program the kernel accepts, close it and throw the
+   * ModelDisagreementError rather than return it. Default false.
+   */
+  readonly verifyStrict?: boolean;
 }
 
 /** The part of `assemble()`'s result that loadProgram uses. */
@@ -110,6 +132,8 @@ export class Program implements Disposable {
   readonly maps: Readonly<Record<string, MapObject>>;
   /** The verifier log, when the program was loaded with a `logLevel`. */
   readonly verifierLog: readonly string[] | undefined;
+  /** The verifier model's result and any disagreement, when loaded with `verify`. */
+  readonly model: ModelCheck | undefined;
   readonly #fd: Fd;
   readonly #owned: MapObject[];
 
@@ -119,7 +143,7 @@ export class Program implements Disposable {
    * (the fd's own finalization backstop; owned maps have theirs).
    */
   constructor(fd: Fd, init: { type: number; name: string; maps?: Record<string, MapObject>;
-    owned?: MapObject[]; log?: readonly string[] | undefined }) {
+    owned?: MapObject[]; log?: readonly string[] | undefined; model?: ModelCheck }) {
     this.#fd = fd;
     this.#owned = init.owned ?? [];
     let info: ProgramInfo;
@@ -135,6 +159,7 @@ export class Program implements Disposable {
     this.tag = info.tag;
     this.maps = Object.freeze({ ...init.maps });
     this.verifierLog = init.log;
+    this.model = init.model;
   }
 
   /** The program fd. Throws once the program is closed. */
@@ -190,6 +215,7 @@ export class Program implements Disposable {
  * Loads a program into the kernel. Map names resolve to the `maps` given (specs are created on
  * demand), kfunc names to BTF ids, labels to offsets; anything unresolved is a BadInputError
  * before any syscall. A rejection by the verifier is a VerifierError with the kernel's log.
+ * With `verify`, the verifier model runs first (see {@link LoadProgramOptions.verify}).
  */
 export function loadProgram(opts: LoadProgramOptions): Program {
   const type = progTypeNumber(opts.type);
@@ -206,6 +232,13 @@ export function loadProgram(opts: LoadProgramOptions): Program {
     const dry = new Map(referencedMapNames(insns).map((n) => [n, 0]));
     encode(resolveReferences(insns, { mapFds: dry, kfuncId: kernelFunctionBtfId, fdArray: [] }));
   }
+  const mode: ModelMode | undefined = opts.verify === true ? 'compare' : opts.verify === false ? undefined : opts.verify;
+  const license = opts.license ?? 'GPL';
+  const model = mode === undefined ? undefined : runModel({
+    type, expectedAttachType, license, flags, maps: given,
+    program: raw ? opts.instructions as Uint8Array : insns,
+  });
+  if (mode === 'gate' && model && !model.result.ok) throw gateRejection(model.result);
   const maps: Record<string, MapObject> = {};
   const owned: MapObject[] = [];
   try {
@@ -233,7 +266,7 @@ export function loadProgram(opts: LoadProgramOptions): Program {
     const result = progLoad({
       progType: type,
       insns: bytes,
-      license: opts.license ?? 'GPL',
+      license,
       attr: {
         ...(opts.name !== undefined ? { progName: opts.name } : {}),
         ...(expectedAttachType !== undefined ? { expectedAttachType } : {}),
@@ -247,11 +280,28 @@ export function loadProgram(opts: LoadProgramOptions): Program {
       ...(opts.logSize !== undefined ? { logSize: opts.logSize } : {}),
       sourceAt: (slot) => (slots ? sourceAtSlot(insns, slots, slot) : undefined),
     });
-    return new Program(new Fd(result.fd), { type, name: opts.name ?? '', maps, owned, log: result.log });
+    const disagreement = model && !model.result.ok ? kernelAccepted(model.result, verifiedInsns(result.fd)) : undefined;
+    const program = new Program(new Fd(result.fd), { type, name: opts.name ?? '', maps, owned, log: result.log,
+      ...(model && mode ? { model: { mode, result: model.result, ms: model.ms, disagreement } } : {}) });
+    if (disagreement && opts.verifyStrict) {
+      program.close();
+      throw disagreement;
+    }
+    return program;
   } catch (e) {
     // close() is idempotent: maps a half-built Program already closed are fine to close again.
     for (const m of owned) m.close();
+    if (model && isVerifierError(e)) throw kernelRejected(e, model.result);
     throw e;
+  }
+}
+
+/** The kernel's count of verified instructions, for a disagreement record (undefined if unreadable). */
+function verifiedInsns(fd: number): number | undefined {
+  try {
+    return programInfo(fd).verifiedInsns;
+  } catch {
+    return undefined;
   }
 }
 
