@@ -63,7 +63,7 @@ export class KernelLoader {
   }
 
   /** One BPF_PROG_LOAD at log level 0; returns its wall time in nanoseconds (the fd is closed after). */
-  timedLoad(): { ns: bigint; accepted: boolean } {
+  timedLoad(): { ns: bigint; accepted: boolean; interrupted: boolean } {
     this.#attr.bytes.set(this.#plain);
     let t0 = process.hrtime.bigint();
     let rc = bpfTry(BpfCmd.BPF_PROG_LOAD, this.#attr, BPF_ATTR_SIZE);
@@ -76,7 +76,8 @@ export class KernelLoader {
       t1 = process.hrtime.bigint();
     }
     if (rc >= 0) closeRaw(rc);
-    return { ns: t1 - t0, accepted: rc >= 0 };
+    // EAGAIN after the retries: the verifier saw a pending signal (a profiler's SIGPROF, say) and gave up.
+    return { ns: t1 - t0, accepted: rc >= 0, interrupted: rc === -EAGAIN };
   }
 
   /** One load at BPF_LOG_STATS, for the kernel's processed count and verification time. */

@@ -56,6 +56,8 @@ interface Row {
   kernelProcessed: number | undefined;
   kernelVerifyUs: number | undefined;
   modelMessage: string | undefined;
+  /** The kernel gave up on a pending signal (EAGAIN) in some load: its figures do not count. */
+  interrupted: boolean;
 }
 
 function median(xs: readonly number[]): number {
@@ -84,12 +86,18 @@ function measure(p: BenchProgram, nrCpus: number): Row {
     const rounds = warmModel.ns > SLOW_NS || warmKernel.ns > SLOW_NS ? 1 : reps;
     const m: number[] = [];
     const k: number[] = [];
+    let interrupted = warmKernel.interrupted || stats.errno === 11;
+    const kernelRound = (): void => {
+      const t = loader.timedLoad();
+      interrupted ||= t.interrupted;
+      k.push(Number(t.ns));
+    };
     for (let r = 0; r < rounds; r++) {
       if (r % 2 === 0) {
         m.push(Number(timeModel().ns));
-        k.push(Number(loader.timedLoad().ns));
+        kernelRound();
       } else {
-        k.push(Number(loader.timedLoad().ns));
+        kernelRound();
         m.push(Number(timeModel().ns));
       }
     }
@@ -99,7 +107,7 @@ function measure(p: BenchProgram, nrCpus: number): Row {
     return {
       id: p.id, group: p.group, insns: prep.bytes.length / 8, modelNs, kernelNs, ratio: modelNs / kernelNs,
       modelOk: res.ok, kernelOk: stats.accepted, modelProcessed: res.processed, kernelProcessed: stats.processed,
-      kernelVerifyUs: stats.verifyUs, modelMessage: res.error?.message,
+      kernelVerifyUs: stats.verifyUs, modelMessage: res.error?.message, interrupted,
     };
   } finally {
     loader.close();
@@ -186,8 +194,12 @@ async function main(): Promise<void> {
   // first programs timed do not pay for V8's compilation of the model.
   for (const p of programs) warmUp(p, nrCpus);
   const rows: Row[] = [];
+  const interrupted: string[] = [];
   const t0 = performance.now();
-  for (const p of programs) rows.push(measure(p, nrCpus));
+  for (const p of programs) {
+    const row = measure(p, nrCpus);
+    if (row.interrupted) interrupted.push(row.id); else rows.push(row);
+  }
   const wallS = (performance.now() - t0) / 1000;
 
   const groups = [...new Set(rows.map((r) => r.group))].sort();
@@ -198,7 +210,7 @@ async function main(): Promise<void> {
   const processedOff = rows.filter((r) => r.modelOk === r.kernelOk && r.kernelProcessed !== undefined && r.modelProcessed !== r.kernelProcessed);
   if (json) {
     console.log(JSON.stringify({
-      corpus: corpusFile, reps, wallS, excluded, examplesWithoutPrograms: without, all,
+      corpus: corpusFile, reps, wallS, excluded, interrupted, examplesWithoutPrograms: without, all,
       corpus_: summarise(corpusRows), examples: summarise(exampleRows),
       groups: Object.fromEntries(groups.map((g) => [g, summarise(rows.filter((r) => r.group === g))])),
       slowest, processedDisagreements: processedOff.map((r) => ({ id: r.id, model: r.modelProcessed, kernel: r.kernelProcessed })),
@@ -207,6 +219,9 @@ async function main(): Promise<void> {
   }
   console.log(`bench:verifier — model verify() vs kernel BPF_PROG_LOAD (log level 0), ${reps} interleaved rounds, medians; ${wallS.toFixed(1)} s`);
   for (const [why, n] of Object.entries(excluded)) console.log(`  corpus records left out: ${n} (${why})`);
+  if (interrupted.length) {
+    console.log(`  left out, the kernel's verifier interrupted by a signal (EAGAIN; a profiler?): ${interrupted.join(', ')}`);
+  }
   if (withExamples) {
     console.log(`  examples: ${exampleRows.length} programs` +
       (without.length ? `; no programs() export in: ${without.join(', ')}` : ''));
@@ -229,6 +244,13 @@ async function main(): Promise<void> {
   for (const r of slowest) {
     console.log(`  ${r.id.padEnd(34)} ${r.group.padEnd(16)} ${String(r.insns).padStart(7)} insns  model ${(r.modelNs / 1e3).toFixed(0).padStart(8)} µs  ` +
       `kernel ${(r.kernelNs / 1e3).toFixed(0).padStart(7)} µs  ratio ${f2(r.ratio)}`);
+  }
+  const verdictOff = rows.filter((r) => r.modelOk !== r.kernelOk);
+  if (verdictOff.length) {
+    console.log(`verdicts that differ (${verdictOff.length}):`);
+    for (const r of verdictOff.slice(0, top)) {
+      console.log(`  ${r.id}: kernel ${r.kernelOk ? 'accepts' : 'rejects'}, model ${r.modelOk ? 'accepts' : `rejects: ${r.modelMessage ?? ''}`}`);
+    }
   }
   if (processedOff.length) {
     console.log(`processed counts that differ (${processedOff.length}):`);
