@@ -95,6 +95,7 @@ function load(): Lib {
     umount2: describe(ffi, 'umount2', I32, [Str, I32]),
     epollCreate1: describe(ffi, 'epoll_create1', I32, [I32]),
     epollCtl: describe(ffi, 'epoll_ctl', I32, [I32, I32, I32, I64]),
+    eventfd: describe(ffi, 'eventfd', I32, [I32, I32]),
     // memcpy(p, p, 0) returns p: the cheapest way to turn an address into an ffi-rs External.
     external: describe(ffi, 'memcpy', External, [I64, I64, I64], false),
   };
@@ -241,6 +242,11 @@ export function epollCtl(epfd: number, op: number, fd: number, eventAddress: num
   return call('epollCtl', epfd, op, fd, eventAddress);
 }
 
+/** eventfd(2) (`EFD_CLOEXEC` 0o2000000, `EFD_NONBLOCK` 0o4000). Returns the fd or `-errno`. */
+export function eventfd(initval: number, flags: number): number {
+  return call('eventfd', initval, flags);
+}
+
 /**
  * epoll_wait(2) on a worker thread (ffi-rs `runInNewThread`), so the event loop keeps running while it
  * blocks. Resolves to the number of events or `-errno`.
@@ -264,9 +270,9 @@ export async function poll(fdsAddress: number, nfds: number, timeoutMs: number):
   return r.value < 0 ? -(r.errnoCode || 1) : r.value;
 }
 
-/** mmap(2). Returns the address, or `-errno` (MAP_FAILED). */
-export function mmapRaw(length: number, prot: number, flags: number, fd: number, offset: number): number {
-  return call('mmap', 0, length, prot, flags, fd, offset);
+/** mmap(2); `address` is a hint, or the exact place with MAP_FIXED. Returns the address, or `-errno` (MAP_FAILED). */
+export function mmapRaw(length: number, prot: number, flags: number, fd: number, offset: number, address = 0): number {
+  return call('mmap', address, length, prot, flags, fd, offset);
 }
 
 /** munmap(2). Returns 0 or `-errno`. */

@@ -26,6 +26,10 @@ export class RingbufConsumer {
   private readonly data: Uint8Array;
   private readonly dataView: DataView;
   private readonly mask: number;
+  /** Position after the record {@link peek} returned, or -1. */
+  private peeked = -1;
+  /** Discarded records skipped so far. */
+  discarded = 0;
 
   /**
    * @param consumerPage the mapped consumer page (position at offset 0, u64)
@@ -64,7 +68,8 @@ export class RingbufConsumer {
   /**
    * Hands every committed record to `handler`, skipping discarded ones, and stops at the first
    * busy record or when `limit` records were handed over. Returns the number handed over.
-   * The consumer position is committed after each record, so the kernel can reuse the space.
+   * The consumer position is committed after each record (also when the handler throws), so the
+   * kernel can reuse the space.
    */
   consume(handler: RingbufRecordHandler, limit = Infinity): number {
     let count = 0;
@@ -76,14 +81,54 @@ export class RingbufConsumer {
       if (len & RINGBUF_BUSY_BIT) break;
       const size = len & ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT);
       const total = (size + RINGBUF_HDR_SIZE + 7) & ~7;
-      if (!(len & RINGBUF_DISCARD_BIT)) {
-        handler(this.data.subarray(at + RINGBUF_HDR_SIZE, at + RINGBUF_HDR_SIZE + size));
-        count++;
-      }
       cons += total;
-      this.setConsumerPosition(cons);
+      if (len & RINGBUF_DISCARD_BIT) {
+        this.discarded++;
+        this.setConsumerPosition(cons);
+        continue;
+      }
+      count++;
+      try {
+        handler(this.data.subarray(at + RINGBUF_HDR_SIZE, at + RINGBUF_HDR_SIZE + size));
+      } finally {
+        // Committed even when the handler throws, so one bad record cannot be handed over forever.
+        this.setConsumerPosition(cons);
+      }
     }
     return count;
+  }
+
+  /**
+   * The next committed record, without consuming it: a view into the ring that stays valid until
+   * {@link advance} commits past it (the kernel may then overwrite it). Discarded records on the way
+   * are skipped and committed. Undefined when the ring is empty or the next record is still busy.
+   */
+  peek(): Uint8Array | undefined {
+    let cons = this.consumerPosition;
+    const prod = this.producerPosition;
+    while (cons < prod) {
+      const at = cons & this.mask;
+      const len = this.dataView.getUint32(at, true);
+      if (len & RINGBUF_BUSY_BIT) return undefined;
+      const size = len & ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT);
+      const total = (size + RINGBUF_HDR_SIZE + 7) & ~7;
+      if (len & RINGBUF_DISCARD_BIT) {
+        this.discarded++;
+        cons += total;
+        this.setConsumerPosition(cons);
+        continue;
+      }
+      this.peeked = cons + total;
+      return this.data.subarray(at + RINGBUF_HDR_SIZE, at + RINGBUF_HDR_SIZE + size);
+    }
+    return undefined;
+  }
+
+  /** Commits past the record the last {@link peek} returned; does nothing when there is none. */
+  advance(): void {
+    if (this.peeked < 0) return;
+    this.setConsumerPosition(this.peeked);
+    this.peeked = -1;
   }
 
   private setConsumerPosition(pos: number): void {
