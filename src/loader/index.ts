@@ -5,6 +5,7 @@
  */
 export { BPF_F_SLEEPABLE, Program, loadProgram, loadPinnedProgram, openProgramById } from './program.js';
 export type { LoadProgramOptions, AssembledLike, XlatedProgram } from './program.js';
+export type { ModelCheck, ModelMode } from './model-check.js';
 export {
   BPF_F_TEST_RUN_ON_CPU, BPF_F_TEST_XDP_LIVE_FRAMES, BPF_F_TEST_SKB_CHECKSUM_COMPLETE,
 } from './test-run.js';
@@ -21,6 +22,8 @@ export type { ErrnoName } from './errno.js';
 export { BpfCmd, bpfCmdName } from './syscall.js';
 export { possibleCpus, pageSize, BPFFS_PATH, ensureBpffs } from './platform.js';
 export type { MapObject } from './prog-maps.js';
+export { openPacketSocket, PacketSocket } from './packet-socket.js';
+export type { PacketSocketOptions } from './packet-socket.js';
 export * from './attach/index.js';
 export * from './readers/index.js';
 export * from './syscall-names.js';

@@ -255,6 +255,21 @@ export class VethPair implements Disposable {
     return this.peerNamespace ? this.peerNamespace.ifindex(this.peerName) : ifNameToIndex(this.peerName);
   }
 
+  /** Adds an address (with prefix, e.g. `10.200.1.5/24`) to this end. */
+  addAddress(cidr: string): void {
+    using nl = new RtNetlink();
+    nl.addAddress(this.ifindex, cidr);
+  }
+
+  /** Adds an address (with prefix) to the peer end, inside its namespace when it has one. */
+  addPeerAddress(cidr: string): void {
+    const add = (): void => {
+      using nl = new RtNetlink();
+      nl.addAddress(ifNameToIndex(this.peerName), cidr);
+    };
+    if (this.peerNamespace) this.peerNamespace.run(add); else add();
+  }
+
   /** Deletes the pair (deleting one end removes both). Safe to call twice. */
   close(): void {
     if (this.#closed) return;
