@@ -6,3 +6,4 @@ export * from './trace-line.js';
 export * from './ringbuf-consumer.js';
 export * from './perf-ring.js';
 export * from './ringbuf.js';
+export * from './trace-pipe.js';
