@@ -41,6 +41,8 @@ export interface BenchProgram {
   readonly expectedAttachType: number;
   /** prog_flags. */
   readonly progFlags: number;
+  /** For corpus records: the verdict and processed count recorded when the corpus was made. */
+  readonly label?: { readonly accepted: boolean; readonly processed: number | undefined };
   /** Creates the maps and patches their fds in. */
   prepare(): PreparedProgram;
 }
@@ -88,6 +90,7 @@ export function corpusPrograms(file: string, filter?: (id: string) => boolean):
     programs.push({
       id: rec.id, group: rec.prog_type_name, progType: rec.prog_type,
       expectedAttachType: rec.expected_attach_type ?? 0, progFlags: rec.extra?.prog_flags ?? 0,
+      label: { accepted: rec.kernel.verdict === 'accept', processed: rec.kernel.processed },
       prepare: () => prepareCorpus(rec.fixups, prepared),
     });
   }

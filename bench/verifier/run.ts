@@ -58,6 +58,8 @@ interface Row {
   modelMessage: string | undefined;
   /** The kernel gave up on a pending signal (EAGAIN) in some load: its figures do not count. */
   interrupted: boolean;
+  /** For corpus records: whether this kernel's verdict and count equal the corpus labels (checks the fixtures). */
+  matchesLabel: boolean | undefined;
 }
 
 function median(xs: readonly number[]): number {
@@ -108,6 +110,7 @@ function measure(p: BenchProgram, nrCpus: number): Row {
       id: p.id, group: p.group, insns: prep.bytes.length / 8, modelNs, kernelNs, ratio: modelNs / kernelNs,
       modelOk: res.ok, kernelOk: stats.accepted, modelProcessed: res.processed, kernelProcessed: stats.processed,
       kernelVerifyUs: stats.verifyUs, modelMessage: res.error?.message, interrupted,
+      matchesLabel: p.label ? p.label.accepted === stats.accepted && p.label.processed === stats.processed : undefined,
     };
   } finally {
     loader.close();
@@ -238,6 +241,10 @@ async function main(): Promise<void> {
   console.log('median / aggr: model time / kernel BPF_PROG_LOAD time (median of per-program ratios / sum over sum);');
   console.log('processed: equal "processed N insns" counts among programs whose verdicts agree.');
   console.log(`median model / kernel's own "verification time" (${all.verifyTimePrograms} programs with ≥ 50 µs): ${f2(all.medianRatioVerifyTime)}`);
+  const labelled = rows.filter((r) => r.matchesLabel !== undefined);
+  const offLabel = labelled.filter((r) => !r.matchesLabel);
+  console.log(`kernel here vs the corpus labels (verdict and processed count, a check of the fixtures): ` +
+    `${labelled.length - offLabel.length}/${labelled.length}${offLabel.length ? ` (differ: ${offLabel.slice(0, top).map((r) => r.id).join(', ')})` : ''}`);
   console.log(`bar: median ratio ≤ 3 → ${all.medianRatio <= 3 ? 'met' : 'NOT met'} (${f2(all.medianRatio)})`);
   console.log('');
   console.log(`highest ratios:`);
