@@ -184,7 +184,8 @@ export class VerifierError extends EbpfError {
     const sameLine = m !== undefined && m.message === kernelMessage && (m.insn === undefined || m.insn === details.insn);
     const modelNote = m === undefined ? ''
       : sameLine ? '; the verifier model rejects it too, with the same line'
-        : `; the verifier model rejects it too${verdictText(m)}`;
+        : m.message?.startsWith('not modelled') ? `; the verifier model does not cover it${verdictText(m)}`
+          : `; the verifier model rejects it too${verdictText(m)}`;
     super(`program rejected by the kernel verifier (${code})${where ? ` ${where}` : ''}: ${kernelMessage}${modelNote}`);
     this.kernelMessage = kernelMessage;
     this.log = log;

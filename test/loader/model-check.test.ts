@@ -42,6 +42,9 @@ describe('verdicts and the errors that report them', () => {
     expect(other.message).toBe('program rejected by the kernel verifier (EACCES) insn 4 at /x/prog.ts:12:5: R1 invalid mem access \'scalar\'; ' +
       'the verifier model rejects it too at insn 1 (at /x/prog.ts:12:5): R0 !read_ok');
     expect(other.log).toHaveLength(3);
+    const unknown = kernelRejected(kernelError('R0 !read_ok', 1), { ok: false, processed: 0, error: { insn: 0, message: 'not modelled: kfunc calls' }, log: [] });
+    expect(unknown.message).toBe('program rejected by the kernel verifier (EACCES) insn 1 at /x/prog.ts:12:5: R0 !read_ok; ' +
+      'the verifier model does not cover it at insn 0: not modelled: kfunc calls');
   });
 
   it('model accepts, kernel rejects: a ModelDisagreementError caused by the kernel\'s error', () => {
