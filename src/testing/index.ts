@@ -6,3 +6,14 @@ export {
   arbInstruction, arbInstructionOf, arbProgram, instructionFamilies,
 } from './instructions.js';
 export type { ArbProgramOptions, InstructionFamily } from './instructions.js';
+export {
+  arbVerifierProgram, arbVerifierFragment, buildVerifierProgram, verifierFragmentKinds, verifierExitKinds,
+} from './verifier-programs.js';
+export type {
+  ArbVerifierProgramOptions, GeneratedVerifierProgram, VerifierExitKind, VerifierFragmentKind,
+} from './verifier-programs.js';
+export {
+  arbAluFragment, arbCtxFragment, arbHelperFragment, arbLoopFragment, arbMapFragment, arbPacketFragment,
+  arbStackFragment, defineFragment, verifierFuzzMaps, verifierFuzzProgramTypes,
+} from './verifier-fragments.js';
+export type { FragmentContext, VerifierFragment, VerifierFuzzProgramType } from './verifier-fragments.js';

@@ -1,0 +1,250 @@
+/**
+ * The differential fuzz harness of the verifier model against the running kernel, shared by
+ * `npm run fuzz:verifier` and the CI sample (test/kernel/verifier-fuzz.test.ts).
+ *
+ * Each program from `arbVerifierProgram` is encoded once, with the fds of maps created once for
+ * the whole run, and those same bytes go to `verify` (maps by fd) and to BPF_PROG_LOAD. Verdicts
+ * are compared; on kernel rejections also the error line. Every verdict disagreement is replayed
+ * with fast-check (same seed, the run's path) to shrink it, and written as one JSON line.
+ */
+import { appendFileSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { encode } from '../../src/asm/encoding.js';
+import type { Instruction } from '../../src/asm/instruction.js';
+import { disassemble } from '../../src/asm/text/index.js';
+import { VerifierError, BpfSyscallError } from '../../src/errors.js';
+import { closeRaw } from '../../src/loader/ffi.js';
+import { progLoad } from '../../src/loader/prog-load.js';
+import { progTypeNumber } from '../../src/loader/prog-names.js';
+import { createMap } from '../../src/maps/create.js';
+import { verify } from '../../src/verifier/verify.js';
+import type { VerifierMapSpec } from '../../src/verifier/types.js';
+import { arbVerifierProgram, verifierFuzzMaps } from '../../src/testing/index.js';
+import type { ArbVerifierProgramOptions, GeneratedVerifierProgram } from '../../src/testing/index.js';
+
+/** A verdict: accepted, or rejected with the error line. */
+export interface Verdict {
+  /** Accepted. */
+  readonly ok: boolean;
+  /** The error line (the kernel's last log line before `processed`, or the model's equivalent). */
+  readonly message?: string;
+}
+
+/** The maps every generated program may name, created once; `close()` when done. */
+export interface FuzzMaps {
+  /** fd by map name. */
+  readonly fds: Readonly<Record<string, number>>;
+  /** The model's view: specs by fd. */
+  readonly byFd: Readonly<Record<number, VerifierMapSpec>>;
+  /** Closes the maps. */
+  close(): void;
+}
+
+/** Creates the maps of `verifierFuzzMaps`. */
+export function createFuzzMaps(): FuzzMaps {
+  const made = Object.entries(verifierFuzzMaps).map(([name, spec]) => [name, spec, createMap({ ...spec, name })] as const);
+  return {
+    fds: Object.fromEntries(made.map(([n, , m]) => [n, m.fd])),
+    byFd: Object.fromEntries(made.map(([, s, m]) => [m.fd, s])),
+    close: () => { for (const [, , m] of made) m.close(); },
+  };
+}
+
+/** nr_cpu_ids, which the model needs to bound bpf_get_smp_processor_id like the kernel. */
+function possibleCpus(): number {
+  try {
+    const text = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
+    return Math.max(...text.split(',').map((r) => Number(r.split('-').pop()))) + 1;
+  } catch {
+    return 64;
+  }
+}
+const NR_CPUS = possibleCpus();
+
+/** The program's instructions with map names replaced by the fds (what both sides see). */
+export function resolveMaps(insns: readonly Instruction[], fds: Readonly<Record<string, number>>): Instruction[] {
+  return insns.map((i) => {
+    if (i.map === undefined) return i;
+    const { map, ...rest } = i;
+    return { ...rest, imm: fds[map]! };
+  });
+}
+
+/** The kernel's verdict on encoded bytes (the program is closed again right away). */
+export function kernelVerdict(type: string, bytes: Uint8Array): Verdict {
+  try {
+    const { fd } = progLoad({ progType: progTypeNumber(type), insns: bytes, license: 'GPL' });
+    closeRaw(fd);
+    return { ok: true };
+  } catch (e) {
+    if (e instanceof VerifierError) return { ok: false, message: e.kernelMessage };
+    if (e instanceof BpfSyscallError) return { ok: false, message: `${e.code} with no log` };
+    throw e;
+  }
+}
+
+/** The model's verdict; the message as the kernel would print it last (as the corpus runner takes it). */
+export function modelVerdict(type: string, bytes: Uint8Array, maps: FuzzMaps): Verdict {
+  const r = verify(bytes, { type, maps: maps.byFd, logLevel: 0, nrCpus: NR_CPUS });
+  if (r.ok) return { ok: true };
+  const lines = r.log.filter((l) => l.trim() !== '' && !l.startsWith('processed '));
+  return { ok: false, message: lines[lines.length - 1] ?? r.error?.message ?? '' };
+}
+
+/** Both verdicts on one generated program. */
+export interface Judged {
+  /** The bytes both saw. */
+  readonly bytes: Uint8Array;
+  /** The instructions with map fds. */
+  readonly insns: Instruction[];
+  /** The model's verdict. */
+  readonly model: Verdict;
+  /** The kernel's verdict. */
+  readonly kernel: Verdict;
+}
+
+/** The model's side of the comparison: {@link modelVerdict}, or a stand-in (to test the harness). */
+export type ModelFn = (type: string, bytes: Uint8Array, maps: FuzzMaps) => Verdict;
+
+/** Runs one program through the model and the kernel. */
+export function judge(p: GeneratedVerifierProgram, maps: FuzzMaps, model: ModelFn = modelVerdict): Judged {
+  const insns = resolveMaps(p.instructions, maps.fds);
+  const bytes = encode(insns);
+  return { bytes, insns, model: model(p.type, bytes, maps), kernel: kernelVerdict(p.type, bytes) };
+}
+
+/** One disagreement, as written to the disagreements file. */
+export interface DisagreementRecord {
+  /** The fast-check seed of the run. */
+  readonly seed: number;
+  /** The run's path (replay with `{ seed, path }`), and the shrunk counterexample's. */
+  readonly path: string;
+  /** The shrunk counterexample's path. */
+  readonly shrunkPath: string;
+  /** Program type. */
+  readonly type: string;
+  /** Fragment kinds of the shrunk program. */
+  readonly fragments: string[];
+  /** The shrunk program in the kernel's notation. */
+  readonly disassembly: string[];
+  /** The shrunk program's bytes, hex. */
+  readonly hex: string;
+  /** Verdicts on the shrunk program. */
+  readonly model: Verdict;
+  /** The kernel's verdict on the shrunk program. */
+  readonly kernel: Verdict;
+}
+
+/** Figures of a fuzz run. */
+export interface FuzzSummary {
+  /** Programs run. */
+  programs: number;
+  /** Kernel accepted / rejected. */
+  kernelAccepts: number;
+  kernelRejects: number;
+  /** Programs where the verdicts agree. */
+  verdictAgree: number;
+  /** Kernel rejects the model rejects too, and those with the same error line. */
+  bothReject: number;
+  messageAgree: number;
+  /** Model "not modelled" rejections. */
+  notModelled: number;
+  /** Verdict disagreements, shrunk. */
+  disagreements: DisagreementRecord[];
+  /** Most common kernel error lines (digits folded), with counts. */
+  kernelMessages: Map<string, number>;
+  /** Error-line mismatches on common rejects: `kernel || model`, with counts. */
+  messageMismatches: Map<string, number>;
+  /** Wall time, ms. */
+  ms: number;
+}
+
+/** Options of {@link runFuzz}. */
+export interface RunFuzzOptions {
+  /** fast-check seed. */
+  readonly seed: number;
+  /** Programs to generate. */
+  readonly runs: number;
+  /** Generator options. */
+  readonly gen?: ArbVerifierProgramOptions;
+  /** JSON-lines file each disagreement is appended to as it is found. */
+  readonly out?: string;
+  /** Kernel+model evaluations allowed per shrink (default 300). */
+  readonly shrinkBudget?: number;
+  /** Replaces the verifier model (to test the harness itself). */
+  readonly model?: ModelFn;
+  /** Called after each program with the count done. */
+  readonly onProgress?: (done: number, total: number, summary: FuzzSummary) => void;
+}
+
+const fold = (m: string): string => m.replace(/-?\d+/g, 'N');
+const bump = (m: Map<string, number>, k: string): void => { m.set(k, (m.get(k) ?? 0) + 1); };
+
+/** Generates `runs` programs, judges each, shrinks every verdict disagreement. */
+export function runFuzz(opts: RunFuzzOptions): FuzzSummary {
+  const t0 = performance.now();
+  const maps = createFuzzMaps();
+  const arb = arbVerifierProgram(opts.gen);
+  const sum: FuzzSummary = {
+    programs: 0, kernelAccepts: 0, kernelRejects: 0, verdictAgree: 0, bothReject: 0, messageAgree: 0, notModelled: 0,
+    disagreements: [], kernelMessages: new Map(), messageMismatches: new Map(), ms: 0,
+  };
+  const failing: number[] = [];
+  try {
+    fc.check(fc.property(arb, (p) => {
+      const j = judge(p, maps, opts.model);
+      const index = sum.programs++;
+      if (j.kernel.ok) sum.kernelAccepts++;
+      else { sum.kernelRejects++; bump(sum.kernelMessages, fold(j.kernel.message ?? '')); }
+      if (j.model.message?.startsWith('not modelled')) sum.notModelled++;
+      if (j.model.ok === j.kernel.ok) {
+        sum.verdictAgree++;
+        if (!j.kernel.ok) {
+          sum.bothReject++;
+          if (j.model.message === j.kernel.message) sum.messageAgree++;
+          else bump(sum.messageMismatches, `${fold(j.kernel.message ?? '')} || ${fold(j.model.message ?? '')}`);
+        }
+      } else {
+        failing.push(index);
+      }
+      opts.onProgress?.(sum.programs, opts.runs, sum);
+      return true;
+    }), { seed: opts.seed, numRuns: opts.runs });
+    for (const index of failing) {
+      const rec = shrink(arb, maps, opts.model ?? modelVerdict, opts.seed, index, opts.shrinkBudget ?? 300);
+      if (!rec) continue;
+      sum.disagreements.push(rec);
+      if (opts.out) appendFileSync(opts.out, `${JSON.stringify(rec)}\n`);
+    }
+  } finally {
+    maps.close();
+  }
+  sum.ms = performance.now() - t0;
+  return sum;
+}
+
+/**
+ * Replays run `index` of the seed and lets fast-check shrink it while the verdicts still differ.
+ * After `budget` evaluations the property passes, which ends shrinking at the smallest so far.
+ */
+function shrink(arb: fc.Arbitrary<GeneratedVerifierProgram>, maps: FuzzMaps, model: ModelFn, seed: number, index: number,
+  budget: number): DisagreementRecord | undefined {
+  let calls = 0;
+  let last: { p: GeneratedVerifierProgram; j: Judged } | undefined;
+  const out = fc.check(fc.property(arb, (p) => {
+    if (calls++ >= budget) return true;
+    const j = judge(p, maps, model);
+    if (j.model.ok === j.kernel.ok) return true;
+    last = { p, j };
+    return false;
+  }), { seed, path: String(index), numRuns: 1 });
+  if (!out.failed || !last) return undefined;
+  const { p, j } = last;
+  return {
+    seed, path: String(index), shrunkPath: out.counterexamplePath ?? '', type: p.type,
+    fragments: p.fragments.map((f) => f.kind),
+    disassembly: disassemble(j.insns).trimEnd().split('\n'),
+    hex: Buffer.from(j.bytes).toString('hex'),
+    model: j.model, kernel: j.kernel,
+  };
+}

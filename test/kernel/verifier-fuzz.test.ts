@@ -1,0 +1,69 @@
+/**
+ * The CI sample of the differential fuzz harness (`npm run fuzz:verifier` runs longer): a fixed
+ * seed, a few hundred structured programs through the verifier model and the running kernel.
+ * The bar: verdicts disagree on fewer than 2% of programs. The sample must also be a real test:
+ * both verdicts common, many different kernel error lines.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it, expect } from 'vitest';
+import { decode } from '../../src/asm/encoding.js';
+import { kernelTestContext } from './privileged.js';
+import { runFuzz } from './verifier-fuzz-runner.js';
+import type { DisagreementRecord } from './verifier-fuzz-runner.js';
+
+const kernel = kernelTestContext('verifier fuzz sample');
+const SEED = 20261122;
+const RUNS = 400;
+
+describe.skipIf(!kernel.ok)('verifier model vs the kernel on generated programs', () => {
+  it(`disagrees on fewer than 2% of ${RUNS} programs (seed ${SEED})`, () => {
+    const s = runFuzz({ seed: SEED, runs: RUNS });
+    const disagree = s.programs - s.verdictAgree;
+    const rate = disagree / s.programs;
+    console.log(`verifier fuzz sample, seed ${SEED}: ${s.programs} programs, kernel ${s.kernelAccepts} accept / ${s.kernelRejects} reject, ` +
+      `${disagree} verdict disagreements (${(100 * rate).toFixed(2)}%), error line ${s.messageAgree}/${s.bothReject} on common rejects, ` +
+      `${s.kernelMessages.size} distinct kernel error lines, ${(s.ms / 1000).toFixed(1)} s`);
+    for (const d of s.disagreements) console.log(`  disagreement: ${d.type} kernel=${JSON.stringify(d.kernel)} model=${JSON.stringify(d.model)}\n    ${d.disassembly.join('\n    ')}`);
+    expect(s.programs).toBe(RUNS);
+    expect(rate).toBeLessThan(0.02);
+    // Agreement only means something when both verdicts are common and rejections varied.
+    expect(s.kernelAccepts).toBeGreaterThan(RUNS * 0.15);
+    expect(s.kernelRejects).toBeGreaterThan(RUNS * 0.3);
+    expect(s.kernelMessages.size).toBeGreaterThan(30);
+    expect(s.messageAgree / s.bothReject).toBeGreaterThan(0.9);
+  }, 60_000);
+
+  it('shrinks each disagreement and writes it as a JSON line', () => {
+    // A stand-in "model" that rejects every program longer than 12 slots: the kernel accepts
+    // many of those, and each disagreement shrinks to a program the kernel accepts at 13-ish slots.
+    const dir = mkdtempSync(join(tmpdir(), 'fuzz-'));
+    try {
+      const out = join(dir, 'dis.jsonl');
+      const s = runFuzz({
+        seed: 7, runs: 60, out, shrinkBudget: 150,
+        model: (_t, bytes) => (bytes.length / 8 > 12 ? { ok: false, message: 'too long' } : { ok: true }),
+      });
+      const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as DisagreementRecord);
+      expect(s.programs - s.verdictAgree).toBeGreaterThan(0);
+      expect(lines.length).toBe(s.disagreements.length);
+      expect(lines.length).toBe(s.programs - s.verdictAgree);
+      for (const d of lines) {
+        expect(d.seed).toBe(7);
+        expect(d.kernel.ok).not.toBe(d.model.ok);
+        const slots = d.hex.length / 16;
+        expect(d.disassembly.filter((l) => /^\d+: /.test(l)).length).toBe(decode(Buffer.from(d.hex, 'hex'), { validate: false }).length);
+        if (d.kernel.ok) {
+          // Kernel accepts, stand-in rejects: shrunk to the shortest the generator reaches, just past 12.
+          expect(slots).toBeGreaterThan(12);
+          expect(slots).toBeLessThan(20);
+        } else {
+          expect(slots).toBeLessThanOrEqual(12);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
