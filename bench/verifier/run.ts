@@ -13,7 +13,8 @@
  *
  * Report: median of the per-program ratios model/kernel and the aggregate ratio (sum/sum), per
  * program-type group; verdict and processed-count agreement. The bar is a median ratio ≤ 3.
- * Options: `--corpus FILE`, `--reps N`, `--filter SUBSTRING` (record ids), `--no-examples`,
+ * Options: `--corpus FILE`, `--large` (add the three ~1M-instruction programs of
+ * `tests-large.jsonl.gz` next to it), `--reps N`, `--filter SUBSTRING` (record ids), `--no-examples`,
  * `--top N` (slowest ratios listed), `--json`. Needs root (or CAP_BPF).
  * @module
  */
@@ -39,6 +40,7 @@ const filter = opt('--filter');
 const top = Number(opt('--top') ?? 10);
 const json = args.includes('--json');
 const withExamples = !args.includes('--no-examples');
+const corpusFiles = [corpusFile, ...(args.includes('--large') ? [resolve(dirname(corpusFile), 'tests-large.jsonl.gz')] : [])];
 /** Programs slower than this (either side, at warm-up) get one timed round. */
 const SLOW_NS = 20_000_000n;
 
@@ -178,13 +180,15 @@ function line(name: string, s: Summary): string {
 async function main(): Promise<void> {
   const nrCpus = possibleCpus();
   const programs: BenchProgram[] = [];
-  let excluded: Record<string, number> = {};
-  if (existsSync(corpusFile)) {
-    const c = corpusPrograms(corpusFile, filter ? (id) => id.includes(filter) : undefined);
+  const excluded: Record<string, number> = {};
+  for (const file of corpusFiles) {
+    if (!existsSync(file)) {
+      if (!json) console.log(`corpus ${file} not found: skipped`);
+      continue;
+    }
+    const c = corpusPrograms(file, filter ? (id) => id.includes(filter) : undefined);
     programs.push(...c.programs);
-    excluded = c.excluded;
-  } else if (!json) {
-    console.log(`corpus ${corpusFile} not found: corpus skipped`);
+    for (const [why, n] of Object.entries(c.excluded)) excluded[why] = (excluded[why] ?? 0) + n;
   }
   let without: string[] = [];
   if (withExamples) {
@@ -213,7 +217,7 @@ async function main(): Promise<void> {
   const processedOff = rows.filter((r) => r.modelOk === r.kernelOk && r.kernelProcessed !== undefined && r.modelProcessed !== r.kernelProcessed);
   if (json) {
     console.log(JSON.stringify({
-      corpus: corpusFile, reps, wallS, excluded, interrupted, examplesWithoutPrograms: without, all,
+      corpus: corpusFiles, reps, wallS, excluded, interrupted, examplesWithoutPrograms: without, all,
       corpus_: summarise(corpusRows), examples: summarise(exampleRows),
       groups: Object.fromEntries(groups.map((g) => [g, summarise(rows.filter((r) => r.group === g))])),
       slowest, processedDisagreements: processedOff.map((r) => ({ id: r.id, model: r.modelProcessed, kernel: r.kernelProcessed })),
