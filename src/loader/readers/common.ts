@@ -68,14 +68,14 @@ export class ReaderMapping {
  * A reader's own handle on `source`'s map (a duplicate fd, so the caller may close theirs), checked
  * to be of type `type`. Throws BadInputError naming the actual type otherwise.
  */
-export function ownMap(source: BpfMap<unknown, unknown> | HasFd, type: number, what: string,
-  hints: Readonly<Record<number, string>> = {}): BpfMap {
+export function ownMap<K = Uint8Array>(source: BpfMap<unknown, unknown> | HasFd, type: number, what: string,
+  hints: Readonly<Record<number, string>> = {}): BpfMap<K> {
   if (source === null || typeof source !== 'object' || typeof (source as HasFd).fd !== 'number') {
     throw new BadInputError(`${what}: expected a BpfMap or an object with an fd, got ${String(source)}`);
   }
   const raw = fcntl((source as HasFd).fd, F_DUPFD_CLOEXEC, 1);
   if (raw < 0) throw syscallError(`${what}: fcntl(F_DUPFD_CLOEXEC)`, -raw);
-  const map = mapFromFd(new Fd(raw));
+  const map = mapFromFd<K>(new Fd(raw));
   if (map.spec.type !== type) {
     const name = map.spec.name ? ` "${map.spec.name}"` : '';
     const actual = mapTypeName(map.spec.type) ?? `type ${map.spec.type}`;

@@ -7,3 +7,4 @@ export * from './ringbuf-consumer.js';
 export * from './perf-ring.js';
 export * from './ringbuf.js';
 export * from './trace-pipe.js';
+export * from './perf-buffer.js';

@@ -27,6 +27,8 @@ export class PerfRingReader {
   private readonly data: Uint8Array;
   private readonly mask: number;
   private scratch = new Uint8Array(256);
+  /** Tail after the sample {@link peek} returned, or -1. */
+  private peeked = -1;
   /** Samples the kernel dropped because the ring was full, as its LOST records reported. */
   lost = 0;
 
@@ -68,6 +70,48 @@ export class PerfRingReader {
     return this.scratch.subarray(0, len);
   }
 
+  private setTail(tail: number): void {
+    this.meta.setUint32(DATA_TAIL + 4, Math.floor(tail / 0x1_0000_0000), true);
+    this.meta.setUint32(DATA_TAIL, tail >>> 0, true);
+  }
+
+  /**
+   * The next raw sample without consuming it: valid until {@link advance} (a sample that wraps the
+   * ring is a copy, others view the ring). LOST records on the way are counted and consumed.
+   * Undefined when the ring holds no sample.
+   */
+  peek(): Uint8Array | undefined {
+    let tail = this.tail;
+    const head = this.head;
+    while (tail < head) {
+      const hdr = this.read(tail, 8);
+      const type = hdr[0]! | hdr[1]! << 8 | hdr[2]! << 16 | hdr[3]! << 24;
+      const size = hdr[6]! | hdr[7]! << 8;
+      if (size < 8) return undefined; // corrupt header: stop rather than spin
+      if (type === PERF_RECORD_SAMPLE) {
+        const body = this.read(tail + 8, size - 8);
+        const rawSize = body[0]! | body[1]! << 8 | body[2]! << 16 | body[3]! << 24;
+        this.peeked = tail + size;
+        return body.subarray(4, 4 + Math.min(rawSize >>> 0, body.length - 4));
+      }
+      if (type === PERF_RECORD_LOST) {
+        const body = this.read(tail + 8, 16);
+        const v = new DataView(body.buffer, body.byteOffset, 16);
+        this.lost += v.getUint32(8, true) + v.getUint32(12, true) * 0x1_0000_0000;
+      }
+      tail += size;
+      this.setTail(tail);
+    }
+    return undefined;
+  }
+
+  /** Consumes the sample the last {@link peek} returned; does nothing when there is none. */
+  advance(): void {
+    if (this.peeked < 0) return;
+    this.setTail(this.peeked);
+    this.peeked = -1;
+  }
+
   /** Hands every raw sample to `handler`, counts LOST records, advances the tail. Returns samples read. */
   consume(handler: PerfSampleHandler): number {
     let count = 0;
@@ -81,16 +125,22 @@ export class PerfRingReader {
       if (type === PERF_RECORD_SAMPLE) {
         const body = this.read(tail + 8, size - 8);
         const rawSize = body[0]! | body[1]! << 8 | body[2]! << 16 | body[3]! << 24;
-        handler(body.subarray(4, 4 + Math.min(rawSize >>> 0, body.length - 4)));
         count++;
+        try {
+          handler(body.subarray(4, 4 + Math.min(rawSize >>> 0, body.length - 4)));
+        } finally {
+          // Consumed even when the handler throws, so one bad sample cannot be handed over forever.
+          tail += size;
+          this.setTail(tail);
+        }
+        continue;
       } else if (type === PERF_RECORD_LOST) {
         const body = this.read(tail + 8, 16);
         const v = new DataView(body.buffer, body.byteOffset, 16);
         this.lost += v.getUint32(8, true) + v.getUint32(12, true) * 0x1_0000_0000;
       }
       tail += size;
-      this.meta.setUint32(DATA_TAIL + 4, Math.floor(tail / 0x1_0000_0000), true);
-      this.meta.setUint32(DATA_TAIL, tail >>> 0, true);
+      this.setTail(tail);
     }
     return count;
   }
