@@ -110,7 +110,10 @@ export class PerfBufferReader implements AsyncIterable<PerfSample>, Disposable {
   #bytes = 0;
   #wakeups = 0;
 
-  /** Use {@link openPerfBuffer}. */
+  /**
+   * Use {@link openPerfBuffer}.
+   * @internal
+   */
   constructor(map: BpfMap<number>, rings: CpuRing[], opts: PerfBufferOptions) {
     this.#map = map;
     this.#rings = rings;

@@ -1,0 +1,151 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { RINGBUF_BUSY_BIT, RINGBUF_DISCARD_BIT, RingbufConsumer } from '../../src/loader/readers/ringbuf-consumer.js';
+import { PERF_RECORD_LOST, PERF_RECORD_SAMPLE, PerfRingReader } from '../../src/loader/readers/perf-ring.js';
+
+/** A fake BPF ring: data area mapped twice, as the kernel lays it out. */
+function fakeRing(size: number) {
+  const consumerPage = new Uint8Array(4096);
+  const producerPage = new Uint8Array(4096);
+  const data = new Uint8Array(2 * size);
+  let prod = 0;
+  const cons = () => new DataView(consumerPage.buffer).getUint32(0, true);
+  return {
+    consumer: () => new RingbufConsumer(consumerPage, producerPage, data, size),
+    cons,
+    write(payload: Uint8Array, flags = 0): boolean {
+      const total = (payload.length + 8 + 7) & ~7;
+      if (prod + total - cons() > size - 1) return false;
+      const rec = new Uint8Array(total);
+      new DataView(rec.buffer).setUint32(0, payload.length | flags, true);
+      rec.set(payload, 8);
+      for (let i = 0; i < total; i++) {
+        data[(prod + i) % size] = rec[i]!;
+        data[((prod + i) % size) + size] = rec[i]!;
+      }
+      prod += total;
+      new DataView(producerPage.buffer).setUint32(0, prod, true);
+      return true;
+    },
+  };
+}
+
+describe('RingbufConsumer.peek/advance (what the async iterator uses)', () => {
+  it('peek does not commit; advance does; discarded records are skipped and counted', () => {
+    const r = fakeRing(256);
+    r.write(Uint8Array.of(1), RINGBUF_DISCARD_BIT);
+    r.write(Uint8Array.of(2, 3));
+    r.write(Uint8Array.of(4), RINGBUF_BUSY_BIT);
+    const c = r.consumer();
+    expect([...c.peek()!]).toEqual([2, 3]);
+    expect(c.consumerPosition).toBe(16); // past the discarded one only
+    expect(c.discarded).toBe(1);
+    expect([...c.peek()!]).toEqual([2, 3]); // still there
+    c.advance();
+    expect(c.consumerPosition).toBe(32);
+    expect(c.peek()).toBeUndefined(); // busy
+    c.advance(); // nothing peeked: no-op
+    expect(c.consumerPosition).toBe(32);
+  });
+
+  it('consume commits a record even when the handler throws', () => {
+    const r = fakeRing(256);
+    r.write(Uint8Array.of(7));
+    r.write(Uint8Array.of(8));
+    const c = r.consumer();
+    expect(() => c.consume(() => { throw new Error('boom'); })).toThrow('boom');
+    const rest: number[] = [];
+    c.consume((x) => rest.push(x[0]!));
+    expect(rest).toEqual([8]);
+  });
+
+  it('peek/advance and consume see the same records across wrap-around (property)', () => {
+    fc.assert(fc.property(
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 60 }), fc.boolean()), { minLength: 1, maxLength: 300 }),
+      fc.integer({ min: 1, max: 7 }),
+      (recs, every) => {
+        const a = fakeRing(128);
+        const b = fakeRing(128);
+        const ca = a.consumer();
+        const cb = b.consumer();
+        const viaPeek: number[][] = [];
+        const viaConsume: number[][] = [];
+        const drain = () => {
+          for (let x = ca.peek(); x; x = ca.peek()) { viaPeek.push([...x]); ca.advance(); }
+          cb.consume((x) => viaConsume.push([...x]));
+        };
+        let i = 0;
+        for (const [len, discard] of recs) {
+          const p = Uint8Array.from({ length: len }, (_, k) => (i + k) & 0xff);
+          const flags = discard ? RINGBUF_DISCARD_BIT : 0;
+          if (!a.write(p, flags)) {
+            drain();
+            expect(a.write(p, flags)).toBe(true);
+          }
+          expect(b.write(p, flags)).toBe(true);
+          if (++i % every === 0) drain();
+        }
+        for (let x = ca.peek(); x; x = ca.peek()) { viaPeek.push([...x]); ca.advance(); }
+        cb.consume((x) => viaConsume.push([...x]));
+        expect(viaPeek).toEqual(viaConsume);
+        expect(ca.discarded).toBe(cb.discarded);
+        expect(viaPeek.length + ca.discarded).toBe(recs.length);
+      },
+    ), { numRuns: 200 });
+  });
+});
+
+describe('PerfRingReader.peek/advance', () => {
+  function fakePerf(size: number) {
+    const meta = new Uint8Array(4096);
+    const data = new Uint8Array(size);
+    let head = 0;
+    const put = (rec: Uint8Array) => {
+      for (let i = 0; i < rec.length; i++) data[(head + i) % size] = rec[i]!;
+      head += rec.length;
+      new DataView(meta.buffer).setUint32(1024, head, true);
+    };
+    return {
+      reader: () => new PerfRingReader(meta, data, size),
+      tail: () => new DataView(meta.buffer).getUint32(1032, true),
+      sample(p: Uint8Array) {
+        const n = (8 + 4 + p.length + 7) & ~7;
+        const rec = new Uint8Array(n);
+        const v = new DataView(rec.buffer);
+        v.setUint32(0, PERF_RECORD_SAMPLE, true);
+        v.setUint16(6, n, true);
+        v.setUint32(8, p.length, true);
+        rec.set(p, 12);
+        put(rec);
+      },
+      lost(k: number) {
+        const rec = new Uint8Array(24);
+        const v = new DataView(rec.buffer);
+        v.setUint32(0, PERF_RECORD_LOST, true);
+        v.setUint16(6, 24, true);
+        v.setUint32(16, k, true);
+        put(rec);
+      },
+    };
+  }
+
+  it('counts LOST records on the way, keeps the sample until advance, copies a wrapping sample', () => {
+    const f = fakePerf(64);
+    f.sample(Uint8Array.of(1, 2, 3)); // 16 bytes
+    f.lost(4); // 24 bytes
+    const r = f.reader();
+    expect([...r.peek()!]).toEqual([1, 2, 3]);
+    expect(f.tail()).toBe(0);
+    r.advance();
+    expect(f.tail()).toBe(16);
+    expect(r.peek()).toBeUndefined();
+    expect(r.lost).toBe(4);
+    expect(f.tail()).toBe(40);
+    // 40 + 32 bytes wraps at 64: the sample comes back whole.
+    const big = Uint8Array.from({ length: 20 }, (_, i) => i + 100);
+    f.sample(big);
+    expect([...r.peek()!]).toEqual([...big]);
+    r.advance();
+    expect(f.tail()).toBe(72);
+  });
+});
