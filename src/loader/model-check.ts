@@ -8,7 +8,9 @@
 import { ModelDisagreementError, ModelRejectionError, VerifierError } from '../errors.js';
 import type { Verdict } from '../errors.js';
 import type { Instruction } from '../asm/instruction.js';
+import { slotOffsets } from '../asm/instruction.js';
 import { LD_IMM64, PseudoLd } from '../asm/opcode.js';
+import { MapType } from '../asm/map-types.js';
 import { verify } from '../verifier/verify.js';
 import type { VerifierMapSpec, VerifyResult } from '../verifier/types.js';
 import { resolveMapSpec } from '../maps/spec.js';
@@ -116,12 +118,44 @@ function mapsByFd(bytes: Uint8Array): Record<number, VerifierMapSpec> {
   return out;
 }
 
+/**
+ * The model's answer when a map-in-map's inner map is unknown: the kernel's map info does not
+ * describe it, so an outer map opened by fd, id or pin (rather than created from a spec with
+ * `inner`) leaves the model unable to type what a lookup returns. Undefined when every inner is known.
+ */
+function unknownInner(program: readonly Instruction[] | Uint8Array, maps: Record<string | number, VerifierMapSpec>): VerifyResult | undefined {
+  const key = Object.keys(maps).find((k) => {
+    const m = maps[k]!;
+    return (m.type === MapType.ARRAY_OF_MAPS || m.type === MapType.HASH_OF_MAPS) && !m.inner;
+  });
+  if (key === undefined) return undefined;
+  let insn = -1;
+  let source: Instruction['source'];
+  if (program instanceof Uint8Array) {
+    const dv = new DataView(program.buffer, program.byteOffset, program.byteLength);
+    for (let o = 0; o + 16 <= program.length && insn < 0; o += program[o] === LD_IMM64 ? 16 : 8) {
+      if (program[o] === LD_IMM64 && dv.getInt32(o + 4, true) === Number(key)) insn = o / 8;
+    }
+  } else {
+    const at = program.findIndex((i) => i.map === key);
+    if (at >= 0) {
+      insn = slotOffsets(program)[at]!;
+      source = program[at]!.source;
+    }
+  }
+  const what = program instanceof Uint8Array ? `map fd ${key}` : `map ${key}`;
+  const message = `not modelled: the inner map of ${what} is unknown (the kernel's map info does not give it; pass a MapSpec or createMap() result with inner)`;
+  return { ok: false, processed: 0, error: { insn, message, ...(source ? { source } : {}) }, log: [message] };
+}
+
 /** Runs the verifier model on what loadProgram is about to load, and times it. */
 export function runModel(input: ModelRunInput): { result: VerifyResult; ms: number } {
   const raw = input.program instanceof Uint8Array;
   const maps: Record<string | number, VerifierMapSpec> = raw
     ? mapsByFd(input.program as Uint8Array)
     : Object.fromEntries(Object.entries(input.maps).map(([n, m]) => [n, verifierMapSpec(m)]));
+  const unknown = unknownInner(input.program, maps);
+  if (unknown) return { result: unknown, ms: 0 };
   const nrCpus = cpus();
   const t0 = performance.now();
   const result = verify(input.program, {

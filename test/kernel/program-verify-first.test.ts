@@ -10,6 +10,7 @@ import { encode } from '../../src/asm/encoding.js';
 import { loadProgram } from '../../src/loader/program.js';
 import type { MapObject } from '../../src/loader/prog-maps.js';
 import { createMap } from '../../src/maps/create.js';
+import { openMapById } from '../../src/maps/open.js';
 import { resolveMapSpec } from '../../src/maps/spec.js';
 import { u32, u64 } from '../../src/maps/codec.js';
 import { isModelDisagreementError, isModelRejectionError, isVerifierError } from '../../src/errors.js';
@@ -130,6 +131,27 @@ describe.skipIf(!canUseBpf)(`loadProgram with verify: the model first, then the 
     // What the model accepts is loaded as usual.
     using p = loadProgram({ type: 'socket_filter', instructions: readValueAt(0), maps: { m: spec }, verify: 'gate' });
     expect(p.model).toMatchObject({ mode: 'gate', disagreement: undefined });
+  });
+
+  it('map-in-map: the inner map comes from the spec or BpfMap; opened by id (no inner in the kernel\'s info) it is "not modelled"', () => {
+    const outerSpec = { type: 'array_of_maps', maxEntries: 1, inner: { type: 'array', key: u32, value: u64, maxEntries: 1 } } as const;
+    const prog = assemble([
+      st('u32', R10, -4, 0), mov64(R2, R10), add64(R2, -4), loadMap(R1, 'm'), call('map_lookup_elem'),
+      jeq64(R0, 0, 'out'),
+      mov64(R1, R0), mov64(R2, R10), add64(R2, -4), call('map_lookup_elem'),
+      jeq64(R0, 0, 'out'),
+      ldxdw(R0, R0, 0), exit(),
+      label('out'), mov64(R0, 0), exit(),
+    ]);
+    using bySpec = loadProgram({ type: 'socket_filter', instructions: prog, maps: { m: outerSpec }, verify: true });
+    expect(bySpec.model?.result.ok).toBe(true);
+    using outer = createMap(outerSpec);
+    using byMap = loadProgram({ type: 'socket_filter', instructions: prog, maps: { m: outer }, verify: true });
+    expect(byMap.model?.result.ok).toBe(true);
+    using opened = openMapById(outer.info().id);
+    using byId = loadProgram({ type: 'socket_filter', instructions: prog, maps: { m: opened }, verify: true });
+    expect(byId.model?.disagreement?.model).toMatchObject({ insn: 3,
+      message: expect.stringMatching(/^not modelled: the inner map of map m is unknown/) });
   });
 
   it('raw bytes: the model reads each referenced map\'s shape from the kernel by its fd', () => {
