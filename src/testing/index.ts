@@ -14,6 +14,6 @@ export type {
 } from './verifier-programs.js';
 export {
   arbAluFragment, arbCtxFragment, arbHelperFragment, arbLoopFragment, arbMapFragment, arbPacketFragment,
-  arbStackFragment, defineFragment, verifierFuzzMaps, verifierFuzzProgramTypes,
+  arbRangeFragment, arbStackFragment, defineFragment, verifierFuzzMaps, verifierFuzzProgramTypes,
 } from './verifier-fragments.js';
 export type { FragmentContext, VerifierFragment, VerifierFuzzProgramType } from './verifier-fragments.js';

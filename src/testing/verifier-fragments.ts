@@ -369,3 +369,54 @@ export const arbCtxFragment: fc.Arbitrary<VerifierFragment> = fc.record({
   return f.write === 'st' ? [asm.st(sz, R6, f.off, 1)]
     : f.write === 'stx' ? [asm.mov64(R7, 1), asm.stx(sz, R6, f.off, R7)] : [asm.ldx(sz, R7, R6, f.off)];
 }));
+
+// ---- range checks on an index ------------------------------------------------------------------
+
+const JMP_OPS = [0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0];
+const BOUNDARY = fc.constantFrom(0, 1, 3, 7, 8, 12, 15, 16, 31, 63, 64, 255, -1, -8, 0x7fffffff, -0x80000000);
+
+/**
+ * An unknown scalar (random, the CPU number, a context field) reshaped by a few ALU steps, then
+ * narrowed by a chain of 32- and 64-bit, signed and unsigned conditional jumps, and used (itself,
+ * or a copy linked to it with a constant delta) as a variable offset into the stack, a map value
+ * or the packet: whether the verifier's bounds after the branches allow the access is the test.
+ */
+export const arbRangeFragment: fc.Arbitrary<VerifierFragment> = fc.record({
+  kind: fc.constant('range' as const),
+  from: fc.constantFrom('random', 'random', 'cpu', 'ctx'),
+  ops: fc.array(aluOp.map((o) => ({ ...o, dst: 7, src: 'imm' })), { maxLength: 2 }),
+  checks: fc.array(fc.record({ op: fc.constantFrom(...JMP_OPS), is32: fc.boolean(), imm: BOUNDARY }), { minLength: 1, maxLength: 3 }),
+  /** Use a copy `r8 = r7 + delta` made before the checks (linked registers) instead of R7. */
+  copy: fc.constantFrom(false, false, true),
+  delta: fc.constantFrom(0, 1, -1, 4, -4),
+  target: fc.constantFrom('stack', 'map', 'packet'),
+  size,
+  off: fc.constantFrom(0, 0, 1, 4, 8, -1),
+}).map((f) => defineFragment(f, (ctx) => {
+  const end = ctx.label('end');
+  const idx = f.copy ? R8 : R7;
+  const [fieldOff, fieldSize] = CTX_FIELDS[ctx.type][0]!;
+  const items: ProgramItem[] = [
+    f.from === 'random' ? random(R7) : f.from === 'cpu' ? [asm.call('get_smp_processor_id'), asm.mov64(R7, R0)]
+      : asm.ldx(MEM[fieldSize]!, R7, R6, fieldOff),
+    f.ops.map(aluInsn),
+  ];
+  if (f.target === 'map') {
+    items.push(asm.st('u32', R10, -4, 0), asm.mov64(R2, R10), asm.add64(R2, -4), asm.loadMap(R1, 'array'),
+      asm.call('map_lookup_elem'), asm.jeq64(R0, 0, end));
+  }
+  if (f.copy) items.push(asm.mov64(R8, R7), f.delta === 0 ? [] : asm.add64(R8, f.delta));
+  items.push(f.checks.map((c) => I((c.is32 ? 0x06 : 0x05) | c.op, 7, 0, 0, c.imm)).map((insn) => ({ ...insn, target: end, off: 0 })));
+  const sz = MEM[f.size]!;
+  if (f.target === 'stack') {
+    items.push(asm.mov64(R2, R10), asm.add64(R2, -64), asm.add64(R2, idx), asm.ldx(sz, R1, R2, f.off));
+  } else if (f.target === 'map') {
+    items.push(asm.add64(R0, idx), asm.ldx(sz, R1, R0, f.off));
+  } else {
+    const [data, dataEnd] = PACKET_LAYOUT[ctx.type === 'xdp' ? 'xdp' : 'skb'];
+    items.push(asm.ldx('u32', R2, R6, data), asm.ldx('u32', R3, R6, dataEnd), asm.add64(R2, idx),
+      asm.mov64(R4, R2), asm.add64(R4, f.size + Math.max(f.off, 0)), asm.jgt64(R4, R3, end), asm.ldx(sz, R1, R2, f.off));
+  }
+  items.push(asm.label(end));
+  return items;
+}));

@@ -22,19 +22,19 @@ import type { ProgramItem } from '../asm/dsl/index.js';
 import type { VerifierMapSpec } from '../verifier/types.js';
 import {
   arbAluFragment, arbCtxFragment, arbHelperFragment, arbLoopFragment, arbMapFragment, arbPacketFragment,
-  arbStackFragment, verifierFuzzMaps, verifierFuzzProgramTypes,
+  arbRangeFragment, arbStackFragment, verifierFuzzMaps, verifierFuzzProgramTypes,
 } from './verifier-fragments.js';
 import type { VerifierFragment, VerifierFuzzProgramType } from './verifier-fragments.js';
 
 /** The fragment kinds {@link arbVerifierProgram} draws from. */
-export const verifierFragmentKinds = ['map', 'packet', 'stack', 'loop', 'helper', 'alu', 'ctx'] as const;
+export const verifierFragmentKinds = ['map', 'packet', 'stack', 'loop', 'helper', 'alu', 'ctx', 'range'] as const;
 
 /** One of {@link verifierFragmentKinds}. */
 export type VerifierFragmentKind = typeof verifierFragmentKinds[number];
 
 const FRAGMENTS: { readonly [K in VerifierFragmentKind]: fc.Arbitrary<VerifierFragment> } = {
   map: arbMapFragment, packet: arbPacketFragment, stack: arbStackFragment, loop: arbLoopFragment,
-  helper: arbHelperFragment, alu: arbAluFragment, ctx: arbCtxFragment,
+  helper: arbHelperFragment, alu: arbAluFragment, ctx: arbCtxFragment, range: arbRangeFragment,
 };
 
 /** Fragments of one kind. */
@@ -101,7 +101,7 @@ export function buildVerifierProgram(type: VerifierFuzzProgramType, fragments: r
  * Structured programs for differential verifier testing: a v1 program type, 1-4 fragments (map
  * lookups with and without null checks, packet bounds checks right and off by one, stack spills
  * and fills, bounded and unbounded loops, helper calls with good and bad arguments, random ALU
- * sequences, context accesses) and a return value. Every program assembles and encodes; whether
+ * sequences, context accesses, index range checks) and a return value. Every program assembles and encodes; whether
  * it verifies is the question. Shrinking drops fragments and simplifies their fields.
  */
 export function arbVerifierProgram(opts: ArbVerifierProgramOptions = {}): fc.Arbitrary<GeneratedVerifierProgram> {

@@ -226,7 +226,10 @@ function checkSaneOffset(env: Env, r: Reg, t: number): void {
     const val = S.constNum(v);
     if (val >= MAX_VAR_OFF || val <= -MAX_VAR_OFF) fail(env, Msg.mathBetween(typeName(t), S.constStr(v)));
   }
-  if (r.off >= MAX_VAR_OFF || r.off <= -MAX_VAR_OFF) fail(env, Msg.ptrOffNotAllowed(typeName(t), r.off));
+  // The kernel keeps a linked scalar's delta in the same `off` field, so it is checked here too
+  // (r7 = r0; r7 += 1 << 29; then fp += r7 is refused even where r7 is known 0).
+  const off = r.t === T.SCALAR ? (r.link ? r.linkOff : 0) : r.off;
+  if (off >= MAX_VAR_OFF || off <= -MAX_VAR_OFF) fail(env, Msg.ptrOffNotAllowed(typeName(t), off));
   if (S.sminIsMin(v)) fail(env, `math between ${typeName(t)} pointer and register with unbounded min value is not allowed`);
   const smin = S.smin(v);
   if (smin >= MAX_VAR_OFF || smin <= -MAX_VAR_OFF) fail(env, Msg.valueMakesOob(S.sminStr(v), typeName(t)));

@@ -9,7 +9,7 @@ import type { Env } from './env.js';
 import { fail, Reject } from './env.js';
 import { Msg } from './messages.js';
 import type { VState } from './state.js';
-import { T, cloneState, cur, newFrame, notInit, pointer, unknownScalar, knownScalar } from './state.js';
+import { T, cloneState, cur, newFrame, notInit, pointer, unknownScalar, knownScalar, typeName } from './state.js';
 import { checkAlu, readReg, checkWritable } from './alu.js';
 import { checkLoad, checkStore, checkStoreImm, checkAtomic } from './check-mem.js';
 import { checkCondJmp } from './jump.js';
@@ -309,7 +309,7 @@ export class Explorer {
       }
       default: return;
     }
-    if (r0.t !== T.SCALAR) fail(env, `At program exit the register R0 is not a known value (${r0.t === T.NOT_INIT ? '?' : 'ptr'})`);
+    if (r0.t !== T.SCALAR) fail(env, `At program exit the register R0 is not a known value (${typeName(r0.t)})`);
     const smin = S.smin(r0.v), smax = S.smax(r0.v);
     if (smin >= lo && smax <= hi) return;
     let m = 'At program exit the register R0 has';

@@ -1,0 +1,94 @@
+/**
+ * Model bugs the differential fuzzer (`npm run fuzz:verifier`) found, as shrunk programs with the
+ * running kernel's verdict. The model is checked always; the kernel too where bpf() works, so the
+ * expected lines stay the kernel's.
+ */
+import { describe, it, expect } from 'vitest';
+import { asm, R0, R1, R2, R6, R7, R10 } from '../../src/asm/dsl/index.js';
+import type { ProgramItem } from '../../src/asm/dsl/index.js';
+import { encode } from '../../src/asm/encoding.js';
+import { verify } from '../../src/verifier/verify.js';
+import { kernelTestContext } from '../kernel/privileged.js';
+import { kernelVerdict } from '../kernel/verifier-fuzz-runner.js';
+
+const kernel = kernelTestContext('verifier fuzz regressions (kernel side)');
+
+interface Case {
+  readonly name: string;
+  readonly type: string;
+  readonly items: ProgramItem[];
+  readonly message: string;
+  readonly insn: number;
+}
+
+const CASES: Case[] = [
+  {
+    // check_reg_sane_offset reads a linked scalar's delta from the same `off` field a pointer's
+    // offset lives in: r7 is known 0 after the branch, but its delta 1 << 29 is refused.
+    name: 'a linked scalar with a delta of 2^29 added to a pointer',
+    type: 'socket_filter',
+    items: [
+      asm.mov64(R6, R1), asm.call('get_prandom_u32'), asm.mov64(R7, R0), asm.add64(R7, 1 << 29),
+      asm.jge64(R7, 1, 'out'), asm.mov64(R2, R10), asm.add64(R2, -64), asm.add64(R2, R7), asm.ldx('u8', R1, R2, 0),
+      asm.label('out'), asm.mov64(R0, 0), asm.exit(),
+    ],
+    message: 'fp pointer offset 536870912 is not allowed',
+    insn: 7,
+  },
+  {
+    name: 'a negative delta of -2^29',
+    type: 'xdp',
+    items: [
+      asm.call('get_prandom_u32'), asm.mov64(R7, R0), asm.add64(R7, -(1 << 29)),
+      asm.jne64(R7, 0, 'out'), asm.mov64(R2, R10), asm.add64(R2, -64), asm.add64(R2, R7), asm.ldx('u8', R1, R2, 0),
+      asm.label('out'), asm.mov64(R0, 0), asm.exit(),
+    ],
+    message: 'fp pointer offset -536870912 is not allowed',
+    insn: 6,
+  },
+  {
+    // The exit check names the pointer type as reg_type_str does, not "ptr".
+    name: 'a cgroup_skb program returning the frame pointer',
+    type: 'cgroup_skb',
+    items: [asm.mov64(R0, R10), asm.exit()],
+    message: 'At program exit the register R0 is not a known value (fp)',
+    insn: 1,
+  },
+  {
+    name: 'a cgroup_skb program returning a map value',
+    type: 'cgroup_skb',
+    items: [
+      asm.st('u32', R10, -4, 0), asm.mov64(R2, R10), asm.add64(R2, -4), asm.loadMap(R1, 'array'), asm.call('map_lookup_elem'),
+      asm.jne64(R0, 0, 'out'), asm.mov64(R0, 1), asm.label('out'), asm.exit(),
+    ],
+    message: 'At program exit the register R0 is not a known value (map_value)',
+    insn: 8,
+  },
+];
+
+const ARRAY = { type: 'array', keySize: 4, valueSize: 16, maxEntries: 4 } as const;
+
+describe('verifier model: bugs found by the differential fuzzer', () => {
+  for (const c of CASES) {
+    it(c.name, () => {
+      const { instructions } = asm.program(c.items, { source: false });
+      const r = verify(instructions, { type: c.type, maps: { array: ARRAY }, nrCpus: 2 });
+      expect(r.ok).toBe(false);
+      expect(r.error).toMatchObject({ message: c.message, insn: c.insn });
+    });
+  }
+
+  it.skipIf(!kernel.ok)('the kernel gives the same lines', async () => {
+    const { createMap } = await import('../../src/maps/create.js');
+    const map = createMap({ ...ARRAY, name: 'array' });
+    try {
+      for (const c of CASES) {
+        const { instructions } = asm.program(c.items, { source: false });
+        const bytes = encode(instructions.map((i) => (i.map === undefined ? i : { ...i, map: undefined, imm: map.fd })));
+        expect(kernelVerdict(c.type, bytes), c.name).toEqual({ ok: false, message: c.message });
+      }
+    } finally {
+      map.close();
+    }
+  });
+});
