@@ -233,6 +233,9 @@ export function loadProgram(opts: LoadProgramOptions): Program {
     encode(resolveReferences(insns, { mapFds: dry, kfuncId: kernelFunctionBtfId, fdArray: [] }));
   }
   const mode: ModelMode | undefined = opts.verify === true ? 'compare' : opts.verify === false ? undefined : opts.verify;
+  if (mode !== undefined && mode !== 'compare' && mode !== 'gate') {
+    throw new BadInputError(`verify must be true, false, 'compare' or 'gate', got ${JSON.stringify(mode)}`);
+  }
   const license = opts.license ?? 'GPL';
   const model = mode === undefined ? undefined : runModel({
     type, expectedAttachType, license, flags, maps: given,

@@ -73,6 +73,11 @@ describe('verdicts and the errors that report them', () => {
 
 describe('gate mode refuses before any syscall (runs anywhere)', () => {
   const exit: Instruction = { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 };
+  it('an unknown verify mode is bad input', () => {
+    expect(() => loadProgram({ type: 'socket_filter', instructions: [exit], verify: 'later' as 'gate' }))
+      .toThrow('verify must be true, false, \'compare\' or \'gate\', got "later"');
+  });
+
   it('a program the model rejects is a ModelRejectionError in the kernel\'s words', () => {
     let err: unknown;
     try { loadProgram({ type: 'socket_filter', instructions: [exit], verify: 'gate' }); } catch (e) { err = e; }
