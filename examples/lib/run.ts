@@ -93,3 +93,16 @@ export async function runMain(run: (opts: ExampleOptions) => Promise<unknown>, n
     process.off('SIGTERM', stop);
   }
 }
+
+/**
+ * The instruction count the kernel's verifier reported for a program loaded with a `logLevel`
+ * (`processed N insns ...`, the line the verifier model's `processed` mirrors), or undefined
+ * when there is no log.
+ */
+export function kernelProcessed(prog: { readonly verifierLog: readonly string[] | undefined }): number | undefined {
+  for (const line of prog.verifierLog ?? []) {
+    const m = /^processed (\d+) insns/.exec(line);
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+}
