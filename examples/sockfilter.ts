@@ -16,7 +16,7 @@ import { asm, attachSocketFilter, BpfSyscallError, errnoName, Fd, loadProgram, N
 import type { Assembled } from '../src/index.js';
 // Not on the package face yet (requested in notes/face-requests.md: a packet-socket helper).
 import { nativeAlloc, recv, socket } from '../src/loader/ffi.js';
-import { isMain, runMain } from './lib/run.js';
+import { isMain, kernelProcessed, runMain } from './lib/run.js';
 import type { ExampleOptions } from './lib/run.js';
 
 /** Options of the sockfilter example. */
@@ -51,6 +51,8 @@ export interface SockfilterReport {
   readonly serverGot: readonly string[];
   /** Whether the verifier model accepted the filter. */
   readonly modelAccepted: boolean;
+  /** Instructions processed: by the verifier model, and by the kernel's verifier. */
+  readonly processed: { readonly model: number; readonly kernel: number | undefined };
 }
 
 const AF_PACKET = 17;
@@ -91,15 +93,27 @@ export function udpPortFilter(port: number): Assembled {
   ]);
 }
 
+/** A raw packet socket: its fd, and `read()` for the next queued frame (undefined when none is). */
+interface PacketSocket extends Disposable {
+  readonly fd: Fd;
+  read(): Uint8Array | undefined;
+}
+
 /**
- * A raw AF_PACKET socket receiving every frame of every interface of the namespace it is created in
- * (non-blocking), with a `read()` that returns the next frame or undefined when none is queued.
+ * A raw AF_PACKET socket receiving every frame of every interface of the namespace it is created
+ * in (non-blocking: `read()` never waits).
  */
-function openPacketSocket(ns: NetNamespace): { fd: Fd; read(): Uint8Array | undefined; close(): void } {
+function openPacketSocket(ns: NetNamespace): PacketSocket {
   const raw = ns.run(() => socket(AF_PACKET, SOCK_RAW_NONBLOCK_CLOEXEC, ETH_P_ALL_BE));
   if (raw < 0) throw new BpfSyscallError('socket(AF_PACKET)', -raw, errnoName(-raw), 'packet sockets need CAP_NET_RAW');
   const fd = new Fd(raw);
-  const buf = nativeAlloc(65536);
+  let buf: ReturnType<typeof nativeAlloc>;
+  try {
+    buf = nativeAlloc(65536);
+  } catch (e) {
+    fd.close();
+    throw e;
+  }
   return {
     fd,
     read() {
@@ -108,7 +122,7 @@ function openPacketSocket(ns: NetNamespace): { fd: Fd; read(): Uint8Array | unde
       if (n < 0) throw new BpfSyscallError('recv(AF_PACKET)', -n, errnoName(-n));
       return new Uint8Array(buf.bytes.subarray(0, n));
     },
-    close() {
+    [Symbol.dispose]() {
       fd.close();
       buf.free();
     },
@@ -154,43 +168,40 @@ export async function run(opts: SockfilterOptions = {}): Promise<SockfilterRepor
   const filter = udpPortFilter(port);
 
   const model = verify(filter.instructions, { type: 'socket_filter' });
-  print(`verifier model: ${model.ok ? `accepted (${model.processed} insns processed)` : `rejected: ${model.error?.message}`}`);
-
-  using prog = loadProgram({ type: 'socket_filter', instructions: filter, name: 'udp_port' });
+  // logLevel 4: keep the kernel verifier's statistics, to compare with the model's.
+  using prog = loadProgram({ type: 'socket_filter', instructions: filter, name: 'udp_port', logLevel: 4 });
+  const processed = { model: model.processed, kernel: kernelProcessed(prog) };
+  print(`verifier model ${model.ok ? `accepts (${model.processed} insns processed)` : `rejects: ${model.error?.message}`}, ` +
+    `kernel accepts (${processed.kernel} insns processed)`);
   using ns = NetNamespace.create();
-  const filtered = openPacketSocket(ns);
-  const everything = openPacketSocket(ns);
-  try {
-    using link = attachSocketFilter(prog, filtered.fd);
-    // Frames queued before the filter was attached would be there unfiltered: the namespace is new
-    // and idle, so there are none (a real tool would bind with protocol 0 first, then ETH_P_ALL).
-    while (filtered.read()) print('dropping a frame queued before the filter (unexpected)');
+  using filtered = openPacketSocket(ns);
+  using everything = openPacketSocket(ns);
+  using link = attachSocketFilter(prog, filtered.fd);
+  // Frames queued before the filter was attached would be there unfiltered: the namespace is new
+  // and idle, so there are none (a real tool would bind with protocol 0 first, then ETH_P_ALL).
+  while (filtered.read()) print('dropping a frame queued before the filter (unexpected)');
 
-    const child = ns.exec(process.execPath, ['-e', trafficScript(port)]);
-    if (child.status !== 0) throw new Error(`the traffic generator failed: ${child.stderr || child.error}`);
-    const serverGot = JSON.parse(child.stdout) as string[];
-    print(`child in ${ns.name} (lo only): 3 UDP to ${port}, 2 UDP to ${port + 1}, one TCP connect to ${port}; ` +
-      `its UDP server got ${serverGot.join(', ')}`);
+  const child = ns.exec(process.execPath, ['-e', trafficScript(port)]);
+  if (child.status !== 0) throw new Error(`the traffic generator failed: ${child.stderr || child.error}`);
+  const serverGot = JSON.parse(child.stdout) as string[];
+  print(`child in ${ns.name} (lo only): 3 UDP to ${port}, 2 UDP to ${port + 1}, one TCP connect to ${port}; ` +
+    `its UDP server got ${serverGot.join(', ')}`);
 
-    const kept: KeptPacket[] = [];
-    for (let f = filtered.read(); f; f = filtered.read()) {
-      const d = decode(f);
-      kept.push({ protocol: d.protocol, srcPort: d.srcPort, dstPort: d.dstPort, payload: new TextDecoder().decode(d.payload), length: f.length });
-    }
-    const seen: Record<string, number> = {};
-    for (let f = everything.read(); f; f = everything.read()) {
-      const d = decode(f);
-      const k = d.protocol === 'udp' ? `udp ${d.dstPort}` : d.protocol;
-      seen[k] = (seen[k] ?? 0) + 1;
-    }
-    print(`unfiltered socket saw (each frame going out and coming in): ${Object.entries(seen).map(([k, n]) => `${k} ×${n}`).join(', ')}`);
-    print(`filter (${link.kind}) kept ${kept.length}:`);
-    for (const k of kept) print(`  ${k.protocol} ${k.srcPort} → ${k.dstPort} "${k.payload}" (${k.length} bytes)`);
-    return { port, kept, seen, serverGot, modelAccepted: model.ok };
-  } finally {
-    filtered.close();
-    everything.close();
+  const kept: KeptPacket[] = [];
+  for (let f = filtered.read(); f; f = filtered.read()) {
+    const d = decode(f);
+    kept.push({ protocol: d.protocol, srcPort: d.srcPort, dstPort: d.dstPort, payload: new TextDecoder().decode(d.payload), length: f.length });
   }
+  const seen: Record<string, number> = {};
+  for (let f = everything.read(); f; f = everything.read()) {
+    const d = decode(f);
+    const k = d.protocol === 'udp' ? `udp ${d.dstPort}` : d.protocol;
+    seen[k] = (seen[k] ?? 0) + 1;
+  }
+  print(`unfiltered socket saw (each frame going out and coming in): ${Object.entries(seen).map(([k, n]) => `${k} ×${n}`).join(', ')}`);
+  print(`filter (${link.kind}) kept ${kept.length}:`);
+  for (const k of kept) print(`  ${k.protocol} ${k.srcPort} → ${k.dstPort} "${k.payload}" (${k.length} bytes)`);
+  return { port, kept, seen, serverGot, modelAccepted: model.ok, processed };
 }
 
 if (isMain(import.meta.url)) await runMain(run);

@@ -11,7 +11,7 @@
  */
 import { asm, createMap, loadProgram, R0, R1, R2, R3, R6, R7, u32, u64, verify } from '../src/index.js';
 import type { Assembled, BpfMap, Program } from '../src/index.js';
-import { isMain, runMain } from './lib/run.js';
+import { isMain, kernelProcessed, runMain } from './lib/run.js';
 import type { ExampleOptions } from './lib/run.js';
 
 /** Options of the tail-calls example (it runs once: no duration). */
@@ -35,6 +35,8 @@ export interface TailCallsReport {
   readonly counts: Readonly<Record<string, number>>;
   /** Whether the verifier model accepted every program (the kernel did: they loaded). */
   readonly modelAccepted: boolean;
+  /** Instructions processed per program: by the verifier model, and by the kernel's verifier. */
+  readonly processed: Readonly<Record<string, { model: number; kernel: number | undefined }>>;
 }
 
 const XDP_VERDICTS = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'];
@@ -61,7 +63,7 @@ const countIn = (slot: number) => [
 ];
 
 /** The entry: protocol → tail call into `jump_table[protocol]`; only an empty slot comes back. */
-const entry: Assembled = asm.program([
+export const entry: Assembled = asm.program([
   asm.mov64(R6, R1), // the context, for the tail call
   asm.packetBounds({ ctx: 'xdp', length: 14 + 20, orElse: 'pass' }), // Ethernet + IPv4 header
   asm.ldx('u16', R1, R2, 12),
@@ -104,25 +106,29 @@ export async function run(opts: TailCallsOptions = {}): Promise<TailCallsReport>
 
   // The verifier model first (pure TypeScript): the entry and every handler.
   const programs = [['entry', entry], ...HANDLERS.map((h) => [h.name, handler(h.protocol, h.verdict)] as const)] as const;
-  let modelAccepted = true;
-  for (const [name, prog] of programs) {
-    const r = verify(prog.instructions, { type: 'xdp', maps: mapSpecs });
-    if (!r.ok) modelAccepted = false;
-    print(`verifier model, ${name}: ${r.ok ? `accepted (${r.processed} insns processed)` : `rejected: ${r.error?.message}`}`);
-  }
+  const model = new Map(programs.map(([name, prog]) => [name, verify(prog.instructions, { type: 'xdp', maps: mapSpecs })]));
+  const processed: Record<string, { model: number; kernel: number | undefined }> = {};
 
   using jumpTable = createMap(mapSpecs.jump_table);
   using runs = createMap({ ...mapSpecs.runs, key: u32, value: u64 });
   const maps = { jump_table: jumpTable, runs };
   const loaded: Program[] = [];
   try {
-    const dispatcher = loadProgram({ type: 'xdp', instructions: entry, maps, name: 'dispatch' });
+    // logLevel 4: keep the kernel verifier's statistics, to compare with the model's.
+    const dispatcher = loadProgram({ type: 'xdp', instructions: entry, maps, name: 'dispatch', logLevel: 4 });
     loaded.push(dispatcher);
     for (const h of HANDLERS) {
-      const p = loadProgram({ type: 'xdp', instructions: handler(h.protocol, h.verdict), maps, name: `handle_${h.name}` });
+      const p = loadProgram({ type: 'xdp', instructions: handler(h.protocol, h.verdict), maps, name: `handle_${h.name}`, logLevel: 4 });
       loaded.push(p);
       jumpTable.update(h.protocol, p); // the slot holds the program: the map keeps it alive
     }
+    loaded.forEach((p, i) => {
+      const name = programs[i]![0];
+      const r = model.get(name)!;
+      processed[name] = { model: r.processed, kernel: kernelProcessed(p) };
+      print(`${name}: verifier model ${r.ok ? `accepts (${r.processed} insns processed)` : `rejects: ${r.error?.message}`}, ` +
+        `kernel accepts (${processed[name].kernel} insns processed)`);
+    });
 
     const names = new Map<number, string>([[FALL_THROUGH, 'fall-through'], ...HANDLERS.map((h) => [h.protocol, h.name] as const)]);
     const result: TailCallRun[] = [];
@@ -148,7 +154,7 @@ export async function run(opts: TailCallsOptions = {}): Promise<TailCallsReport>
     const counts: Record<string, number> = {};
     for (const [k, v] of snapshot(runs)) counts[names.get(k) ?? `slot ${k}`] = v;
     print(`runs: ${Object.entries(counts).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-    return { runs: result, counts, modelAccepted };
+    return { runs: result, counts, modelAccepted: [...model.values()].every((r) => r.ok), processed };
   } finally {
     for (const p of loaded) p.close();
   }

@@ -18,7 +18,7 @@ import {
   R0, R1, R2, R3, u32, u64, verify,
 } from '../src/index.js';
 import type { Assembled, BpfMap } from '../src/index.js';
-import { isMain, runMain, runSignal, sleep } from './lib/run.js';
+import { isMain, kernelProcessed, runMain, runSignal, sleep } from './lib/run.js';
 import type { ExampleOptions } from './lib/run.js';
 
 /** Options of the xdp-drop example. */
@@ -55,6 +55,8 @@ export interface XdpDropReport {
   readonly retval: number;
   /** Whether the verifier model accepted both programs. */
   readonly modelAccepted: boolean;
+  /** Instructions processed per program: by the verifier model, and by the kernel's verifier. */
+  readonly processed: Readonly<Record<string, { model: number; kernel: number | undefined }>>;
 }
 
 const XDP_DROP = 1;
@@ -65,7 +67,7 @@ const OTHER = 1;
 const dropsSpec = { type: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 2 } as const;
 
 /** Drops every frame; counts it in `drops[IPV4]` or `drops[OTHER]` (this CPU's slot). */
-const dropAll: Assembled = asm.program([
+export const dropAll: Assembled = asm.program([
   asm.mov64(R2, OTHER),
   asm.ldx('u32', R0, R1, 4), // data_end
   asm.ldx('u32', R1, R1, 0), // data
@@ -112,15 +114,23 @@ export async function run(opts: XdpDropOptions = {}): Promise<XdpDropReport> {
   const burst = opts.burst ?? 1_000_000;
   const maxRounds = opts.rounds ?? (opts.durationMs === undefined && opts.signal === undefined ? 1 : Infinity);
 
-  const model = [verify(dropAll.instructions, { type: 'xdp', maps: { drops: dropsSpec } }), verify(redirectTo(1).instructions, { type: 'xdp' })];
-  for (const [name, r] of [['drop', model[0]!], ['generator', model[1]!]] as const) {
-    print(`verifier model, ${name}: ${r.ok ? `accepted (${r.processed} insns processed)` : `rejected: ${r.error?.message}`}`);
-  }
-
-  using drops = createMap({ ...dropsSpec, key: u32, value: u64 }) // per-CPU: values are arrays, one per CPU;
-  using drop = loadProgram({ type: 'xdp', instructions: dropAll, maps: { drops }, name: 'drop_all' });
+  using drops = createMap({ ...dropsSpec, key: u32, value: u64 }); // per-CPU: values are arrays, one per CPU
+  // logLevel 4: keep the kernel verifier's statistics, to compare with the model's.
+  using drop = loadProgram({ type: 'xdp', instructions: dropAll, maps: { drops }, name: 'drop_all', logLevel: 4 });
   using net = createTestNetwork();
-  using gen = loadProgram({ type: 'xdp', instructions: redirectTo(net.veth.ifindex), name: 'xdp_gen' });
+  const generator = redirectTo(net.veth.ifindex);
+  using gen = loadProgram({ type: 'xdp', instructions: generator, name: 'xdp_gen', logLevel: 4 });
+  const processed: Record<string, { model: number; kernel: number | undefined }> = {};
+  let modelAccepted = true;
+  for (const [name, prog, r] of [
+    ['drop', drop, verify(dropAll.instructions, { type: 'xdp', maps: { drops: dropsSpec } })],
+    ['generator', gen, verify(generator.instructions, { type: 'xdp' })],
+  ] as const) {
+    processed[name] = { model: r.processed, kernel: kernelProcessed(prog) };
+    modelAccepted &&= r.ok;
+    print(`${name}: verifier model ${r.ok ? `accepts (${r.processed} insns processed)` : `rejects: ${r.error?.message}`}, ` +
+      `kernel accepts (${processed[name].kernel} insns processed)`);
+  }
   using link = attachXdp(drop, { ifname: net.veth.peerName, namespace: net.ns, mode: 'native' });
   print(`drop program attached (native XDP) to ${net.veth.peerName} in namespace ${net.ns.name}; ` +
     `bursts go into ${net.veth.name} (link ${link.kind})`);
@@ -145,7 +155,7 @@ export async function run(opts: XdpDropOptions = {}): Promise<XdpDropReport> {
   }
   const otherDropped = total(drops, OTHER);
   print(`also dropped ${otherDropped} non-IPv4 frames (IPv6 neighbour discovery and the like from the host)`);
-  return { rounds, otherDropped, retval, modelAccepted: model.every((r) => r.ok) };
+  return { rounds, otherDropped, retval, modelAccepted, processed };
 }
 
 if (isMain(import.meta.url)) await runMain(run);

@@ -22,7 +22,7 @@ import {
 import type { Assembled, NetNamespace } from '../src/index.js';
 // Not on the package face yet (requested in notes/face-requests.md: adding an address to an interface).
 import { RtNetlink } from '../src/loader/netlink.js';
-import { isMain, runMain, sleep } from './lib/run.js';
+import { isMain, kernelProcessed, runMain, sleep } from './lib/run.js';
 import type { ExampleOptions } from './lib/run.js';
 
 /** Options of the xdp-firewall example. */
@@ -53,6 +53,8 @@ export interface XdpFirewallReport {
   readonly counters: Readonly<Record<string, number>>;
   /** Whether the verifier model accepted the program (the kernel did: it loaded). */
   readonly modelAccepted: boolean;
+  /** Instructions processed: by the verifier model, and by the kernel's verifier. */
+  readonly processed: { readonly model: number; readonly kernel: number | undefined };
 }
 
 const XDP_DROP = 1;
@@ -149,7 +151,6 @@ export async function run(opts: XdpFirewallOptions = {}): Promise<XdpFirewallRep
     maps: { policy: { type: 'lpm_trie', keySize: 8, valueSize: 8, maxEntries: 64, flags: MapFlags.NO_PREALLOC },
       counters: { type: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 4 } },
   });
-  print(`verifier model: ${model.ok ? `accepted (${model.processed} insns processed)` : `rejected: ${model.error?.message}`}`);
 
   using net = createTestNetwork();
   const { ns, veth } = net;
@@ -162,7 +163,11 @@ export async function run(opts: XdpFirewallOptions = {}): Promise<XdpFirewallRep
     const [address, prefix] = r.cidr.split('/');
     policyMap.update({ prefixLen: Number(prefix), data: addressBytes(address!) }, { rule: i + 1, verdict: r.verdict });
   });
-  using prog = loadProgram({ type: 'xdp', instructions: firewall, maps: { policy: policyMap, counters }, name: 'firewall' });
+  // logLevel 4: keep the kernel verifier's statistics, to compare with the model's.
+  using prog = loadProgram({ type: 'xdp', instructions: firewall, maps: { policy: policyMap, counters }, name: 'firewall', logLevel: 4 });
+  const processed = { model: model.processed, kernel: kernelProcessed(prog) };
+  print(`verifier model ${model.ok ? `accepts (${model.processed} insns processed)` : `rejects: ${model.error?.message}`}, ` +
+    `kernel accepts (${processed.kernel} insns processed)`);
   using link = attachXdp(prog, { ifname: veth.peerName, namespace: ns, mode: 'native' });
   print(`firewall on ${veth.peerName} (${veth.peerAddress}, in namespace ${ns.name}), ${link.kind}; policy:`);
   for (const r of rules) print(`  ${r.name}`);
@@ -195,7 +200,7 @@ export async function run(opts: XdpFirewallOptions = {}): Promise<XdpFirewallRep
       totals[name] = Number((counters.lookup(slot) ?? []).reduce((a, b) => a + b, 0n));
     });
     print(`counters: ${Object.entries(totals).map(([k, v]) => `${k}: ${v}`).join(' | ')}`);
-    return { clients, counters: totals, modelAccepted: model.ok };
+    return { clients, counters: totals, modelAccepted: model.ok, processed };
   } finally {
     echo.close();
   }

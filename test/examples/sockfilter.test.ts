@@ -26,6 +26,7 @@ describe.skipIf(!kernel.ok)('examples/sockfilter', () => {
     const lines: string[] = [];
     const report = await run({ port: 9000, print: (l) => lines.push(l) });
     expect(report.modelAccepted).toBe(true);
+    expect(report.processed.kernel).toBeGreaterThan(0);
     expect(report.serverGot).toEqual(['keep-1', 'keep-2', 'keep-3']);
     expect(report.kept.map((k) => [k.protocol, k.dstPort, k.payload, k.length])).toEqual([
       ['udp', 9000, 'keep-1', 48], ['udp', 9000, 'keep-2', 48], ['udp', 9000, 'keep-3', 48],

@@ -11,6 +11,8 @@ describe.skipIf(!kernel.ok)('examples/tail-calls', () => {
     const lines: string[] = [];
     const report = await run({ print: (l) => lines.push(l) });
     expect(report.modelAccepted).toBe(true);
+    expect(Object.keys(report.processed)).toEqual(['entry', 'icmp', 'tcp', 'udp']);
+    for (const p of Object.values(report.processed)) expect(p.kernel).toBeGreaterThan(0);
     expect(report.runs).toEqual([
       { frame: 'icmp', ranBy: 'icmp', verdict: 'XDP_DROP' },
       { frame: 'tcp', ranBy: 'tcp', verdict: 'XDP_PASS' },

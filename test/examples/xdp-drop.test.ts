@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { isBadInputError } from '../../src/index.js';
 import { kernelTestContext } from '../kernel/privileged.js';
 import { leftovers } from './net-leftovers.js';
 import { run } from '../../examples/xdp-drop.js';
@@ -11,6 +12,8 @@ describe.skipIf(!kernel.ok)('examples/xdp-drop', () => {
     const lines: string[] = [];
     const report = await run({ rounds: 1, repeat: 100_000, burst: 50_000, print: (l) => lines.push(l) });
     expect(report.modelAccepted).toBe(true);
+    expect(report.processed.drop!.kernel).toBeGreaterThan(0);
+    expect(report.processed.generator!.kernel).toBeGreaterThan(0);
     expect(report.retval).toBe(1); // XDP_DROP
     expect(report.rounds).toHaveLength(1);
     const [r] = report.rounds;
@@ -21,6 +24,14 @@ describe.skipIf(!kernel.ok)('examples/xdp-drop', () => {
     expect(r!.pps).toBeGreaterThan(0);
     expect(r!.generatorNsPerFrame).toBeGreaterThan(0);
     expect(lines.some((l) => /ns\/packet .* Mpps/.test(l))).toBe(true);
+    expect(leftovers()).toEqual(before);
+  });
+
+  it('removes the namespace, veth, link, programs and maps when it fails half-way', async () => {
+    const before = leftovers();
+    // A negative repeat fails the first test run, after the network is built and the program attached.
+    const err = await run({ rounds: 1, repeat: -1, print: () => {} }).catch((e: unknown) => e);
+    expect(isBadInputError(err)).toBe(true);
     expect(leftovers()).toEqual(before);
   });
 });

@@ -11,6 +11,7 @@ describe.skipIf(!kernel.ok)('examples/xdp-firewall', () => {
     const lines: string[] = [];
     const report = await run({ count: 4, timeoutMs: 500, print: (l) => lines.push(l) });
     expect(report.modelAccepted).toBe(true);
+    expect(report.processed.kernel).toBeGreaterThan(0);
     const net = report.clients[0]!.source.split('.').slice(0, 3).join('.');
     expect(report.clients).toEqual([
       { source: `${net}.1`, rule: 'default (pass)', sent: 4, replies: 4 },
