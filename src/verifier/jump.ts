@@ -221,12 +221,13 @@ export function checkCondJmp(env: Env, i: number): number {
   const oregs = cur(other).regs;
   const odst = oregs[dstNo]!;
   const osrc = x ? oregs[srcNo]! : knownScalar(s.imm[i]! | 0, s.imm[i]! < 0 ? -1 : 0);
-  let pushOther = true, keepThis = true;
   if (dst.t === T.SCALAR && src.t === T.SCALAR) {
+    // Contradictory bounds on one side do not make it dead: the running 6.18 kernel logs
+    // "verifier bug: REG INVARIANTS VIOLATION", resets the register to unbounded and explores on.
     const t = S.refine(op, is32, odst.v, osrc.v);
     const f = S.refine(S.negate(op), is32, dst.v, src.v);
-    if (t) { odst.v = t[0]; osrc.v = t[1]; } else pushOther = false;
-    if (f) { dst.v = f[0]; src.v = f[1]; } else keepThis = false;
+    odst.v = t[0]; osrc.v = t[1];
+    dst.v = f[0]; src.v = f[1];
     if (x) { syncLinked(thisB, src, linked); syncLinked(other, osrc, linked); }
     syncLinked(thisB, dst, linked);
     syncLinked(other, odst, linked);
@@ -242,9 +243,6 @@ export function checkCondJmp(env: Env, i: number): number {
   } else if (x && !is32) {
     matchPktPointers(op, dst, cur(thisB).regs[srcNo]!, dstNo, srcNo, thisB, other);
   }
-  // An impossible successor (refinement found no value) is not explored; the kernel would have
-  // predicted the branch, so this only happens for contradictory bounds.
-  if (pushOther) env.push(other, i + off + 1);
-  if (!keepThis) return -1;
+  env.push(other, i + off + 1);
   return i + 1;
 }

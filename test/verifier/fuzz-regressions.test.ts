@@ -47,6 +47,22 @@ const CASES: Case[] = [
     insn: 6,
   },
   {
+    // After `w7 s< 3` fails, `w7 s>= 7` cannot fail (the low byte of w7 is 0x01, so w7 >= 257),
+    // but the bounds do not show it: refining the fall-through breaks r7's invariants, and the
+    // running kernel logs "verifier bug: REG INVARIANTS VIOLATION", resets r7 to unbounded and
+    // goes on, where the model used to drop the branch as dead.
+    name: 'a branch whose refinement contradicts the tnum is explored with the register unbounded',
+    type: 'socket_filter',
+    items: [
+      asm.call('get_prandom_u32'), asm.mov64(R7, R0), asm.or64(R7, 255), asm.neg64(R7),
+      asm.jslt32(R7, 3, 'out'), asm.jsge32(R7, 7, 'out'),
+      asm.mov64(R2, R10), asm.add64(R2, -64), asm.add64(R2, R7), asm.ldx('u8', R1, R2, 0),
+      asm.label('out'), asm.mov64(R0, 0), asm.exit(),
+    ],
+    message: 'math between fp pointer and register with unbounded min value is not allowed',
+    insn: 8,
+  },
+  {
     // The exit check names the pointer type as reg_type_str does, not "ptr".
     name: 'a cgroup_skb program returning the frame pointer',
     type: 'cgroup_skb',
