@@ -22,7 +22,7 @@ import {
 import type { Assembled, NetNamespace } from '../src/index.js';
 // Not on the package face yet (requested in notes/face-requests.md: adding an address to an interface).
 import { RtNetlink } from '../src/loader/netlink.js';
-import { isMain, kernelProcessed, runMain, sleep } from './lib/run.js';
+import { freeSubnet, isMain, kernelProcessed, runMain, sleep } from './lib/run.js';
 import type { ExampleOptions } from './lib/run.js';
 
 /** Options of the xdp-firewall example. */
@@ -31,6 +31,8 @@ export interface XdpFirewallOptions extends ExampleOptions {
   readonly count?: number;
   /** How long a client waits for its answers (default 400 ms). */
   readonly timeoutMs?: number;
+  /** The /24 to use, as `a.b.c` (default: a random `10.x.y` no interface here is using). */
+  readonly subnet?: string;
 }
 
 /** One client's pings. */
@@ -109,6 +111,7 @@ function policy(net: string): { name: string; cidr: string; verdict: number }[] 
 
 const addressBytes = (a: string): Uint8Array => Uint8Array.from(a.split('.').map(Number));
 
+
 /**
  * A UDP socket bound to `address:port` inside `ns`. The socket is created when Node binds it, so
  * the bind must happen while this thread is in the namespace: a synchronous `lookup` makes
@@ -152,7 +155,7 @@ export async function run(opts: XdpFirewallOptions = {}): Promise<XdpFirewallRep
       counters: { type: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 4 } },
   });
 
-  using net = createTestNetwork();
+  using net = createTestNetwork(opts.subnet ?? freeSubnet());
   const { ns, veth } = net;
   const subnet = veth.address!.split('.').slice(0, 3).join('.');
   const rules = policy(subnet);
