@@ -34,7 +34,10 @@ export type ModelMode = 'compare' | 'gate';
 export interface ModelCheck {
   /** The mode it ran in. */
   readonly mode: ModelMode;
-  /** The model's full result (verdict, processed count, log at level 1). */
+  /**
+   * The model's full result: verdict, processed count, and its log at the load's `logLevel` (like
+   * the kernel's, only the error and statistics lines without one).
+   */
   readonly result: VerifyResult;
   /** Wall time of the model run, in milliseconds. */
   readonly ms: number;
@@ -59,6 +62,8 @@ export interface ModelRunInput {
   readonly program: readonly Instruction[] | Uint8Array;
   /** Maps by name, as given to loadProgram (specs or open map objects). */
   readonly maps: Readonly<Record<string, MapObject | MapSpec>>;
+  /** loadProgram's `logLevel`: 2 (or 2 + 4) logs every instruction's state, 1 every instruction, absent only errors. */
+  readonly logLevel?: number | undefined;
 }
 
 /** Something that carries the spec a map was created with (a `BpfMap`). */
@@ -162,6 +167,7 @@ export function runModel(input: ModelRunInput): { result: VerifyResult; ms: numb
     type: input.type,
     ...(input.expectedAttachType !== undefined ? { expectedAttachType: input.expectedAttachType } : {}),
     license: input.license, progFlags: input.flags, maps,
+    logLevel: (input.logLevel ?? 0) & 2 ? 2 : (input.logLevel ?? 0) & 1 ? 1 : 0,
     ...(nrCpus !== undefined ? { nrCpus } : {}),
   });
   return { result, ms: performance.now() - t0 };

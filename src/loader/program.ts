@@ -238,7 +238,7 @@ export function loadProgram(opts: LoadProgramOptions): Program {
   }
   const license = opts.license ?? 'GPL';
   const model = mode === undefined ? undefined : runModel({
-    type, expectedAttachType, license, flags, maps: given,
+    type, expectedAttachType, license, flags, maps: given, logLevel: opts.logLevel,
     program: raw ? opts.instructions as Uint8Array : insns,
   });
   if (mode === 'gate' && model && !model.result.ok) throw gateRejection(model.result);

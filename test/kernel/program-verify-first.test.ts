@@ -61,6 +61,11 @@ describe.skipIf(!canUseBpf)(`loadProgram with verify: the model first, then the 
     expect(p.model?.result.processed).toBe(p.info().verifiedInsns);
     expect(p.model?.ms).toBeGreaterThan(0);
     expect(p.testRun({ data: new Uint8Array(64) }).retval).toBe(0);
+    // Like the kernel's, the model's log is the statistics alone unless a logLevel asks for more.
+    expect(p.model?.result.log).toEqual([expect.stringMatching(/^processed \d+ insns/)]);
+    using logged = loadProgram({ type: 'socket_filter', instructions: readValueAt(0), maps: { m: spec }, verify: true, logLevel: 2 });
+    expect(logged.model?.result.log).toContain('0: (62) *(u32 *)(r10 -4) = 0');
+    expect(logged.model?.result.log).toContain('7: (79) r0 = *(u64 *)(r0 +0)');
   });
 
   it('both reject: the kernel\'s VerifierError, carrying the model\'s verdict (same line, same insn)', () => {
