@@ -12,7 +12,7 @@
  * Run: `sudo npx tsx examples/sockfilter.ts`
  * @module
  */
-import { asm, attachSocketFilter, BpfSyscallError, errnoName, Fd, loadProgram, NetNamespace, R0, R6, R7, verify } from '../src/index.js';
+import { asm, attachSocketFilter, BpfSyscallError, errnoName, Fd, loadProgram, NetNamespace, R0, R1, R6, R7, verify } from '../src/index.js';
 import type { Assembled } from '../src/index.js';
 // Not on the package face yet (requested in notes/face-requests.md: a packet-socket helper).
 import { nativeAlloc, recv, socket } from '../src/loader/ffi.js';
@@ -29,7 +29,7 @@ export interface SockfilterOptions extends ExampleOptions {
 export interface KeptPacket {
   /** IP protocol name (`udp` expected). */
   readonly protocol: string;
-  /** Source and destination ports. */
+  /** Source port. */
   readonly srcPort: number;
   /** Destination port. */
   readonly dstPort: number;
@@ -64,15 +64,15 @@ const PACKET_OUTGOING = 4;
 const PROTOCOLS: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp' };
 
 /**
- * `udp dst port <port>` (IPv4, not a later fragment, the incoming copy on lo): returns the frame's length to keep it whole,
- * 0 to drop it. LD_ABS/LD_IND read big-endian values at offsets from the frame start, take the
- * context in R6 and clobber R0-R5.
+ * `udp dst port <port>` (IPv4, not a later fragment; on lo only the incoming copy): returns the
+ * frame's length to keep it whole, 0 to drop it. LD_ABS/LD_IND read big-endian values at offsets
+ * from the frame start, take the context in R6 and clobber R0-R5.
  */
 export function udpPortFilter(port: number): Assembled {
   return asm.program([
-    asm.mov64(R6, asm.R1), // LD_ABS/LD_IND want the skb in R6
+    asm.mov64(R6, R1), // LD_ABS/LD_IND want the skb in R6
     asm.ldx('u32', R0, R6, 4), // skb->pkt_type
-    asm.jeq64(R0, PACKET_OUTGOING, 'drop'), // lo shows each frame twice: going out and coming in (libpcap skips this one too)
+    asm.jeq64(R0, PACKET_OUTGOING, 'drop'), // lo shows each frame going out and coming in; libpcap skips this copy too
     asm.ldAbs('u16', 12), // ethertype
     asm.jne64(R0, 0x0800, 'drop'),
     asm.ldAbs('u8', 14 + 9), // IPv4 protocol

@@ -111,7 +111,6 @@ function policy(net: string): { name: string; cidr: string; verdict: number }[] 
 
 const addressBytes = (a: string): Uint8Array => Uint8Array.from(a.split('.').map(Number));
 
-
 /**
  * A UDP socket bound to `address:port` inside `ns`. The socket is created when Node binds it, so
  * the bind must happen while this thread is in the namespace: a synchronous `lookup` makes
