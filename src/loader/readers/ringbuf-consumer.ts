@@ -30,6 +30,8 @@ export class RingbufConsumer {
   private peeked = -1;
   /** Discarded records skipped so far. */
   discarded = 0;
+  /** Bytes of the records {@link consume} and {@link consumeRaw} handed over. */
+  bytes = 0;
 
   /**
    * @param consumerPage the mapped consumer page (position at offset 0, u64)
@@ -88,10 +90,42 @@ export class RingbufConsumer {
         continue;
       }
       count++;
+      this.bytes += size;
       try {
         handler(this.data.subarray(at + RINGBUF_HDR_SIZE, at + RINGBUF_HDR_SIZE + size));
       } finally {
         // Committed even when the handler throws, so one bad record cannot be handed over forever.
+        this.setConsumerPosition(cons);
+      }
+    }
+    return count;
+  }
+
+  /**
+   * Like {@link consume}, but allocates nothing per record: `handler` gets the whole data area and
+   * the record's offset and length in it (valid until the handler returns).
+   */
+  consumeRaw(handler: (data: Uint8Array, offset: number, length: number) => void, limit = Infinity): number {
+    let count = 0;
+    let cons = this.consumerPosition;
+    const prod = this.producerPosition;
+    const dv = this.dataView;
+    while (cons < prod && count < limit) {
+      const at = cons & this.mask;
+      const len = dv.getUint32(at, true);
+      if (len & RINGBUF_BUSY_BIT) break;
+      const size = len & ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT);
+      cons += (size + RINGBUF_HDR_SIZE + 7) & ~7;
+      if (len & RINGBUF_DISCARD_BIT) {
+        this.discarded++;
+        this.setConsumerPosition(cons);
+        continue;
+      }
+      count++;
+      this.bytes += size;
+      try {
+        handler(this.data, at + RINGBUF_HDR_SIZE, size);
+      } finally {
         this.setConsumerPosition(cons);
       }
     }
