@@ -9,7 +9,7 @@ describe.skipIf(!kernel.ok)('examples/xdp-firewall', () => {
   it('answers allowed clients, drops denied ones, counts per rule exactly, removes everything', async () => {
     const before = leftovers();
     const lines: string[] = [];
-    const report = await run({ count: 4, timeoutMs: 500, print: (l) => lines.push(l) });
+    const report = await run({ count: 4, timeoutMs: 1000, print: (l) => lines.push(l) });
     expect(report.modelAccepted).toBe(true);
     expect(report.processed.kernel).toBeGreaterThan(0);
     const net = report.clients[0]!.source.split('.').slice(0, 3).join('.');
