@@ -13,7 +13,10 @@ export type {
   ArbVerifierProgramOptions, GeneratedVerifierProgram, VerifierExitKind, VerifierFragmentKind,
 } from './verifier-programs.js';
 export {
-  arbAluFragment, arbCtxFragment, arbHelperFragment, arbLoopFragment, arbMapFragment, arbPacketFragment,
-  arbRangeFragment, arbStackFragment, defineFragment, verifierFuzzMaps, verifierFuzzProgramTypes,
+  arbCtxFragment, arbMapFragment, arbPacketFragment, arbStackFragment, defineFragment, verifierFuzzMaps,
+  verifierFuzzProgramTypes,
 } from './verifier-fragments.js';
+export {
+  arbAluFragment, arbCallFragment, arbHelperFragment, arbLdAbsFragment, arbLoopFragment, arbRangeFragment,
+} from './verifier-fragments-code.js';
 export type { FragmentContext, VerifierFragment, VerifierFuzzProgramType } from './verifier-fragments.js';

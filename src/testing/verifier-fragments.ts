@@ -40,15 +40,20 @@ export interface VerifierFragment {
   readonly kind: string;
   /** The fragment's instructions and labels (labels made unique with `ctx.label`). */
   readonly build: (ctx: FragmentContext) => ProgramItem[];
+  /** Code placed after the main program's exit (subprograms the fragment calls), when any. */
+  readonly tail?: (ctx: FragmentContext) => ProgramItem[];
 }
 
 /**
- * Makes a {@link VerifierFragment} from a description and a builder; the builder is attached as a
- * non-enumerable property so that printed counterexamples show only the description.
+ * Makes a {@link VerifierFragment} from a description, a builder and optionally a tail builder
+ * (subprograms); they are attached as non-enumerable properties so that printed counterexamples
+ * show only the description.
  */
 export function defineFragment<T extends { readonly kind: string }>(data: T,
-  build: (ctx: FragmentContext) => ProgramItem[]): T & VerifierFragment {
-  return Object.defineProperty({ ...data }, 'build', { value: build, enumerable: false }) as T & VerifierFragment;
+  build: (ctx: FragmentContext) => ProgramItem[], tail?: (ctx: FragmentContext) => ProgramItem[]): T & VerifierFragment {
+  const f = Object.defineProperty({ ...data }, 'build', { value: build, enumerable: false });
+  if (tail) Object.defineProperty(f, 'tail', { value: tail, enumerable: false });
+  return f as T & VerifierFragment;
 }
 
 /** The maps generated programs name (by these names): all with 4-byte keys and 16-byte values. */
@@ -59,24 +64,29 @@ export const verifierFuzzMaps = {
   percpu: { type: 'percpu_array', keySize: 4, valueSize: 16, maxEntries: 4 },
 } as const;
 
-type MapName = keyof typeof verifierFuzzMaps;
+/** A name in {@link verifierFuzzMaps}. */
+export type MapName = keyof typeof verifierFuzzMaps;
 const VALUE_SIZE = 16;
-const MEM: Readonly<Record<number, MemSize>> = { 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' };
-const size = fc.constantFrom(1, 2, 4, 8);
-const mapName = fc.constantFrom<MapName>('hash', 'array', 'hash', 'array', 'percpu', 'array_ro');
-const I = (code: number, dst: number, src = 0, off = 0, imm = 0): Instruction => ({ code, dst, src, off, imm });
+/** Access sizes in bytes to DSL size names. */
+export const MEM: Readonly<Record<number, MemSize>> = { 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' };
+/** An access size. */
+export const size = fc.constantFrom(1, 2, 4, 8);
+/** A map of {@link verifierFuzzMaps}, the read-only one least often. */
+export const mapName = fc.constantFrom<MapName>('hash', 'array', 'hash', 'array', 'percpu', 'array_ro');
+/** A raw instruction. */
+export const I = (code: number, dst: number, src = 0, off = 0, imm = 0): Instruction => ({ code, dst, src, off, imm });
 
 /** `r = bpf_get_prandom_u32()`: an unknown scalar in [0, 2^32). */
-const random = (r: WritableRegister): ProgramItem[] => [asm.call('get_prandom_u32'), asm.mov64(r, R0)];
+export const random = (r: WritableRegister): ProgramItem[] => [asm.call('get_prandom_u32'), asm.mov64(r, R0)];
 
 /** Packet pointer offsets in the context: `struct xdp_md` or `struct __sk_buff`. */
-const PACKET_LAYOUT = { xdp: [0, 4], skb: [76, 80] } as const;
+export const PACKET_LAYOUT = { xdp: [0, 4], skb: [76, 80] } as const;
 /** The program types with direct packet access. */
 const PACKET_TYPES: ReadonlySet<string> = new Set(['xdp', 'sched_cls', 'cgroup_skb']);
 
 const SKB_FIELDS: readonly (readonly [number, number])[] = [[0, 4], [4, 4], [8, 4], [16, 4], [24, 4], [36, 4], [40, 4], [48, 4], [68, 4], [76, 4], [80, 4]];
 /** Readable context fields `[offset, size]` of each program type (some only for some sizes or types). */
-const CTX_FIELDS: Readonly<Record<VerifierFuzzProgramType, readonly (readonly [number, number])[]>> = {
+export const CTX_FIELDS: Readonly<Record<VerifierFuzzProgramType, readonly (readonly [number, number])[]>> = {
   socket_filter: SKB_FIELDS, sched_cls: SKB_FIELDS, cgroup_skb: SKB_FIELDS,
   xdp: [[0, 4], [4, 4], [8, 4], [12, 4], [16, 4], [20, 4]],
   tracepoint: [[0, 8], [8, 8], [16, 4], [24, 8], [8, 4]],
@@ -198,150 +208,6 @@ export const arbStackFragment: fc.Arbitrary<VerifierFragment> = fc.record({
   return [...value, store, asm.ldx(MEM[f.loadSize || f.storeSize]!, R8, R10, off + f.loadAt), ...use];
 }));
 
-// ---- loops -------------------------------------------------------------------------------------
-
-/** Loops: counted up or down to a constant, counted down from a masked unknown (all bounded), or going round forever as the verifier sees it. */
-export const arbLoopFragment: fc.Arbitrary<VerifierFragment> = fc.record({
-  kind: fc.constant('loop' as const),
-  /**
-   * `up`/`down`: counted loops with constant bounds; `masked`: a counter from a masked unknown;
-   * `forever`: a loop the verifier sees going round unchanged (an unknown 32-bit counter, or a
-   * constant condition); `back`: a jump straight back to itself.
-   */
-  shape: fc.constantFrom('up', 'up', 'up', 'up', 'down', 'down', 'down', 'masked', 'masked', 'masked', 'forever_unknown', 'forever_const', 'back'),
-  n: fc.integer({ min: 1, max: 24 }),
-  step: fc.integer({ min: 1, max: 3 }),
-  is32: fc.boolean(),
-  body: fc.boolean(),
-}).map((f) => defineFragment(f, (ctx) => {
-  const head = ctx.label('head');
-  const jlt = f.is32 ? asm.jlt32 : asm.jlt64;
-  const jsgt = f.is32 ? asm.jsgt32 : asm.jsgt64;
-  const body = f.body ? [asm.add64(R8, 3)] : [];
-  const init8 = f.body ? [asm.mov64(R8, 0)] : [];
-  switch (f.shape) {
-    case 'up': return [...init8, asm.mov64(R7, 0), asm.label(head), ...body, asm.add64(R7, f.step), jlt(R7, f.n, head)];
-    case 'down': return [...init8, asm.mov64(R7, f.n), asm.label(head), ...body, asm.sub64(R7, f.step), jsgt(R7, 0, head)];
-    case 'masked': return [...random(R7), ...init8, asm.and64(R7, f.n), asm.label(head), ...body, asm.sub64(R7, f.step), jsgt(R7, 0, head)];
-    case 'forever_unknown': return [...random(R7), asm.label(head), asm.add32(R7, f.step), asm.jne32(R7, 0, head)];
-    case 'forever_const': return [asm.label(head), asm.mov64(R7, f.n), asm.jeq64(R7, f.n, head)];
-    default: return [asm.label(head), asm.ja(head)];
-  }
-}));
-
-
-// ---- helper calls ------------------------------------------------------------------------------
-
-const HELPERS = ['get_prandom_u32', 'ktime_get_ns', 'get_smp_processor_id', 'get_current_pid_tgid',
-  'map_update_elem', 'map_delete_elem', 'probe_read_kernel', 'trace_printk', 'skb_load_bytes',
-  'get_current_comm', 'xdp_adjust_head', 'get_socket_cookie'] as const;
-type Helper = typeof HELPERS[number];
-const ANY_TYPE: readonly Helper[] = ['get_prandom_u32', 'ktime_get_ns', 'get_smp_processor_id', 'map_update_elem',
-  'map_delete_elem', 'probe_read_kernel', 'trace_printk'];
-const TRACING: readonly Helper[] = [...ANY_TYPE, 'get_current_pid_tgid', 'get_current_comm'];
-const SKB: readonly Helper[] = [...ANY_TYPE, 'skb_load_bytes', 'get_socket_cookie'];
-/** Helpers meant for each program type (the `fit` ones; the kernel has the last word). */
-const HELPERS_FOR: Readonly<Record<VerifierFuzzProgramType, readonly Helper[]>> = {
-  socket_filter: SKB, sched_cls: SKB, cgroup_skb: SKB, xdp: [...ANY_TYPE, 'xdp_adjust_head'],
-  tracepoint: TRACING, raw_tracepoint: TRACING, kprobe: TRACING, perf_event: TRACING,
-};
-
-/** Arguments of each helper: `good`, and two bad variants `a` and `b` (see each case). */
-function helperArgs(helper: Helper, bad: string, n: number, map: MapName): ProgramItem[] {
-  const buf = [asm.mov64(R1, R10), asm.add64(R1, -16)];
-  switch (helper) {
-    case 'map_update_elem': return [
-      asm.st('u32', R10, -4, 0), asm.st('u64', R10, -24, 0), bad === 'a' ? [] : asm.st('u64', R10, -16, 0),
-      asm.loadMap(R1, map), bad === 'b' ? asm.mov64(R2, 0) : [asm.mov64(R2, R10), asm.add64(R2, -4)],
-      asm.mov64(R3, R10), asm.add64(R3, -24), asm.mov64(R4, 0)];
-    case 'map_delete_elem': return [
-      bad === 'a' ? [] : asm.st('u32', R10, -4, 1), bad === 'b' ? asm.mov64(R1, 0) : asm.loadMap(R1, map),
-      asm.mov64(R2, R10), asm.add64(R2, -4)];
-    case 'probe_read_kernel': return [
-      bad === 'a' ? random(R2) : bad === 'b' ? [...random(R2), asm.and64(R2, n)] : asm.mov64(R2, n), ...buf, asm.mov64(R3, 0)];
-    case 'trace_printk': return [
-      bad === 'a' ? [] : asm.st('u64', R10, -8, 0x0a6968), asm.mov64(R1, bad === 'b' ? R6 : R10),
-      bad === 'b' ? [] : asm.add64(R1, -8), asm.mov64(R2, Math.min(n, 12))];
-    case 'skb_load_bytes': return [
-      bad === 'a' ? [...random(R4), asm.and64(R4, 31)] : asm.mov64(R4, n), asm.mov64(R1, R6), asm.mov64(R2, 0),
-      asm.mov64(R3, bad === 'b' ? R6 : R10), bad === 'b' ? [] : asm.add64(R3, -16)];
-    case 'get_current_comm': return [
-      bad === 'b' ? random(R2) : asm.mov64(R2, n), bad === 'a' ? asm.mov64(R1, 0) : buf];
-    case 'xdp_adjust_head': return [asm.mov64(R1, bad === 'a' ? R10 : R6), asm.mov64(R2, bad === 'b' ? -n : n)];
-    case 'get_socket_cookie': return [asm.mov64(R1, bad === 'a' ? R10 : R6)];
-    default: return [];
-  }
-}
-
-/**
- * Helper calls with right and wrong arguments (an uninitialized buffer, a scalar for a pointer,
- * an unbounded or too large size, the wrong pointer kind), some not available to the program
- * type at all; sometimes followed by a read of a register the call clobbered.
- */
-export const arbHelperFragment: fc.Arbitrary<VerifierFragment> = fc.record({
-  kind: fc.constant('helper' as const),
-  helper: fc.constantFrom(...HELPERS),
-  bad: fc.constantFrom('good', 'good', 'good', 'a', 'b'),
-  n: fc.integer({ min: 1, max: 32 }),
-  map: mapName,
-  readClobbered: fc.oneof({ arbitrary: fc.constant(false), weight: 9 }, { arbitrary: fc.constant(true), weight: 1 }),
-  /** Swap a helper the program type is not meant to have for one it is (else call it anyway). */
-  fit: fc.constantFrom(true, true, true, false),
-}).map((f) => defineFragment(f, (ctx) => {
-  const mine = HELPERS_FOR[ctx.type];
-  const helper = !f.fit || mine.includes(f.helper) ? f.helper : mine[f.n % mine.length]!;
-  return [helperArgs(helper, f.bad, f.n, f.map), asm.call(helper), f.readClobbered ? asm.mov64(R9, R1) : []];
-}));
-
-// ---- ALU sequences -----------------------------------------------------------------------------
-
-const ALU_OPS = [0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0, 0xb0, 0xc0, 0xd0];
-const imm32 = fc.oneof(fc.integer({ min: -8, max: 70 }), fc.constantFrom(0, -1, 0xff, 0xffff, 0x7fffffff, -0x80000000),
-  fc.integer({ min: -0x8000_0000, max: 0x7fff_ffff }));
-
-const aluOp = fc.record({
-  op: fc.constantFrom(...ALU_OPS),
-  alu64: fc.boolean(),
-  dst: fc.constantFrom(7, 8),
-  src: fc.oneof({ arbitrary: fc.constantFrom('imm', 'imm', 'r7', 'r8'), weight: 15 }, { arbitrary: fc.constant('ctx'), weight: 1 }),
-  imm: imm32,
-});
-
-function aluInsn(o: { op: number; alu64: boolean; dst: number; src: string; imm: number }): Instruction {
-  const cls = o.alu64 ? 0x07 : 0x04;
-  if (o.op === 0x80) return I(cls | 0x80, o.dst);
-  // END: to-le/to-be (32-bit class) or the unconditional bswap (64-bit class).
-  if (o.op === 0xd0) return I(cls | 0xd0 | (!o.alu64 && o.src !== 'imm' ? 8 : 0), o.dst, 0, 0, [16, 32, 64][Math.abs(o.imm) % 3]!);
-  // Shift amounts mostly within the width, sometimes just past it (which the verifier refuses).
-  const width = o.alu64 ? 64 : 32;
-  if (o.src === 'imm' && (o.op === 0x60 || o.op === 0x70 || o.op === 0xc0)) {
-    return I(cls | o.op, o.dst, 0, 0, ((o.imm % (width + 4)) + width + 4) % (width + 4));
-  }
-  if (o.src === 'imm') return I(cls | o.op, o.dst, 0, 0, o.imm);
-  return I(cls | o.op | 8, o.dst, o.src === 'r7' ? 7 : o.src === 'r8' ? 8 : 6);
-}
-
-/**
- * Random ALU sequences on R7 and R8 (constants, unknowns or unset registers), with division by
- * zero, out-of-range shifts and pointer arithmetic among them, whose result may then index the
- * stack or become the return value.
- */
-export const arbAluFragment: fc.Arbitrary<VerifierFragment> = fc.record({
-  kind: fc.constant('alu' as const),
-  init7: fc.oneof({ arbitrary: fc.constantFrom('const', 'random', 'random'), weight: 10 }, { arbitrary: fc.constant('unset'), weight: 1 }),
-  init8: fc.oneof({ arbitrary: fc.constantFrom('const', 'random'), weight: 10 }, { arbitrary: fc.constant('unset'), weight: 1 }),
-  c: imm32,
-  ops: fc.array(aluOp, { minLength: 1, maxLength: 6 }),
-  /** `stack`: R7 indexes a 64-byte stack area; `ret`: R7 becomes R0. */
-  sink: fc.constantFrom('none', 'none', 'stack', 'ret'),
-}).map((f) => defineFragment(f, () => [
-  f.init7 === 'const' ? asm.mov64(R7, f.c) : f.init7 === 'random' ? random(R7) : [],
-  f.init8 === 'const' ? asm.mov64(R8, f.c >> 3) : f.init8 === 'random' ? random(R8) : [],
-  f.ops.map(aluInsn),
-  f.sink === 'stack' ? [asm.mov64(R2, R10), asm.add64(R2, -64), asm.add64(R2, R7), asm.st('u8', R2, 0, 0)]
-    : f.sink === 'ret' ? asm.mov64(R0, R7) : [],
-]));
-
 // ---- context access ----------------------------------------------------------------------------
 
 const CTX_OFFSETS = [0, 4, 8, 12, 16, 24, 32, 36, 40, 48, 56, 64, 76, 80, 88, 100, 104, 112, 128, 140, 144, 160, 168, 176];
@@ -368,55 +234,4 @@ export const arbCtxFragment: fc.Arbitrary<VerifierFragment> = fc.record({
   const sz = MEM[f.size]!;
   return f.write === 'st' ? [asm.st(sz, R6, f.off, 1)]
     : f.write === 'stx' ? [asm.mov64(R7, 1), asm.stx(sz, R6, f.off, R7)] : [asm.ldx(sz, R7, R6, f.off)];
-}));
-
-// ---- range checks on an index ------------------------------------------------------------------
-
-const JMP_OPS = [0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0];
-const BOUNDARY = fc.constantFrom(0, 1, 3, 7, 8, 12, 15, 16, 31, 63, 64, 255, -1, -8, 0x7fffffff, -0x80000000);
-
-/**
- * An unknown scalar (random, the CPU number, a context field) reshaped by a few ALU steps, then
- * narrowed by a chain of 32- and 64-bit, signed and unsigned conditional jumps, and used (itself,
- * or a copy linked to it with a constant delta) as a variable offset into the stack, a map value
- * or the packet: whether the verifier's bounds after the branches allow the access is the test.
- */
-export const arbRangeFragment: fc.Arbitrary<VerifierFragment> = fc.record({
-  kind: fc.constant('range' as const),
-  from: fc.constantFrom('random', 'random', 'cpu', 'ctx'),
-  ops: fc.array(aluOp.map((o) => ({ ...o, dst: 7, src: 'imm' })), { maxLength: 2 }),
-  checks: fc.array(fc.record({ op: fc.constantFrom(...JMP_OPS), is32: fc.boolean(), imm: BOUNDARY }), { minLength: 1, maxLength: 3 }),
-  /** Use a copy `r8 = r7 + delta` made before the checks (linked registers) instead of R7. */
-  copy: fc.constantFrom(false, false, true),
-  delta: fc.constantFrom(0, 1, -1, 4, -4),
-  target: fc.constantFrom('stack', 'map', 'packet'),
-  size,
-  off: fc.constantFrom(0, 0, 1, 4, 8, -1),
-}).map((f) => defineFragment(f, (ctx) => {
-  const end = ctx.label('end');
-  const idx = f.copy ? R8 : R7;
-  const [fieldOff, fieldSize] = CTX_FIELDS[ctx.type][0]!;
-  const items: ProgramItem[] = [
-    f.from === 'random' ? random(R7) : f.from === 'cpu' ? [asm.call('get_smp_processor_id'), asm.mov64(R7, R0)]
-      : asm.ldx(MEM[fieldSize]!, R7, R6, fieldOff),
-    f.ops.map(aluInsn),
-  ];
-  if (f.target === 'map') {
-    items.push(asm.st('u32', R10, -4, 0), asm.mov64(R2, R10), asm.add64(R2, -4), asm.loadMap(R1, 'array'),
-      asm.call('map_lookup_elem'), asm.jeq64(R0, 0, end));
-  }
-  if (f.copy) items.push(asm.mov64(R8, R7), f.delta === 0 ? [] : asm.add64(R8, f.delta));
-  items.push(f.checks.map((c) => I((c.is32 ? 0x06 : 0x05) | c.op, 7, 0, 0, c.imm)).map((insn) => ({ ...insn, target: end, off: 0 })));
-  const sz = MEM[f.size]!;
-  if (f.target === 'stack') {
-    items.push(asm.mov64(R2, R10), asm.add64(R2, -64), asm.add64(R2, idx), asm.ldx(sz, R1, R2, f.off));
-  } else if (f.target === 'map') {
-    items.push(asm.add64(R0, idx), asm.ldx(sz, R1, R0, f.off));
-  } else {
-    const [data, dataEnd] = PACKET_LAYOUT[ctx.type === 'xdp' ? 'xdp' : 'skb'];
-    items.push(asm.ldx('u32', R2, R6, data), asm.ldx('u32', R3, R6, dataEnd), asm.add64(R2, idx),
-      asm.mov64(R4, R2), asm.add64(R4, f.size + Math.max(f.off, 0)), asm.jgt64(R4, R3, end), asm.ldx(sz, R1, R2, f.off));
-  }
-  items.push(asm.label(end));
-  return items;
 }));

@@ -20,14 +20,14 @@ import type { Instruction } from '../asm/instruction.js';
 import { asm, R0, R1, R6 } from '../asm/dsl/index.js';
 import type { ProgramItem } from '../asm/dsl/index.js';
 import type { VerifierMapSpec } from '../verifier/types.js';
+import { arbCtxFragment, arbMapFragment, arbPacketFragment, arbStackFragment, verifierFuzzMaps, verifierFuzzProgramTypes } from './verifier-fragments.js';
 import {
-  arbAluFragment, arbCtxFragment, arbHelperFragment, arbLoopFragment, arbMapFragment, arbPacketFragment,
-  arbRangeFragment, arbStackFragment, verifierFuzzMaps, verifierFuzzProgramTypes,
-} from './verifier-fragments.js';
+  arbAluFragment, arbCallFragment, arbHelperFragment, arbLdAbsFragment, arbLoopFragment, arbRangeFragment,
+} from './verifier-fragments-code.js';
 import type { VerifierFragment, VerifierFuzzProgramType } from './verifier-fragments.js';
 
 /** The fragment kinds {@link arbVerifierProgram} draws from. */
-export const verifierFragmentKinds = ['map', 'packet', 'stack', 'loop', 'helper', 'alu', 'ctx', 'range'] as const;
+export const verifierFragmentKinds = ['map', 'packet', 'stack', 'loop', 'helper', 'alu', 'ctx', 'range', 'call', 'ldabs'] as const;
 
 /** One of {@link verifierFragmentKinds}. */
 export type VerifierFragmentKind = typeof verifierFragmentKinds[number];
@@ -35,6 +35,7 @@ export type VerifierFragmentKind = typeof verifierFragmentKinds[number];
 const FRAGMENTS: { readonly [K in VerifierFragmentKind]: fc.Arbitrary<VerifierFragment> } = {
   map: arbMapFragment, packet: arbPacketFragment, stack: arbStackFragment, loop: arbLoopFragment,
   helper: arbHelperFragment, alu: arbAluFragment, ctx: arbCtxFragment, range: arbRangeFragment,
+  call: arbCallFragment, ldabs: arbLdAbsFragment,
 };
 
 /** Fragments of one kind. */
@@ -80,16 +81,18 @@ const EXIT_VALUE: Readonly<Record<string, number>> = { zero: 0, one: 1, two: 2, 
 
 /**
  * Assembles fragments into a program of a type: `r6 = r1`, the fragments in order, R0 set as
- * `exit` says, `exit`. Throws (a BadInputError from `assemble`) only if a custom fragment builds
+ * `exit` says, `exit`, then the fragments' tails (subprograms). Throws (a BadInputError from `assemble`) only if a custom fragment builds
  * something that does not assemble.
  */
 export function buildVerifierProgram(type: VerifierFuzzProgramType, fragments: readonly VerifierFragment[],
   exit: VerifierExitKind = 'zero'): GeneratedVerifierProgram {
   const items: ProgramItem[] = [asm.mov64(R6, R1)];
-  fragments.forEach((f, i) => items.push(f.build({ type, label: (name) => `f${i}_${name}` })));
+  const ctxs = fragments.map((_, i) => ({ type, label: (name: string) => `f${i}_${name}` }));
+  fragments.forEach((f, i) => items.push(f.build(ctxs[i]!)));
   if (exit === 'random') items.push(asm.call('get_prandom_u32'));
   else if (exit !== 'keep') items.push(asm.mov64(R0, EXIT_VALUE[exit]!));
   items.push(asm.exit());
+  fragments.forEach((f, i) => { if (f.tail) items.push(f.tail(ctxs[i]!)); });
   const { instructions, mapNames } = asm.program(() => items, { source: false });
   const all: Readonly<Record<string, VerifierMapSpec>> = verifierFuzzMaps;
   const maps: Record<string, VerifierMapSpec> = {};
@@ -101,7 +104,7 @@ export function buildVerifierProgram(type: VerifierFuzzProgramType, fragments: r
  * Structured programs for differential verifier testing: a v1 program type, 1-4 fragments (map
  * lookups with and without null checks, packet bounds checks right and off by one, stack spills
  * and fills, bounded and unbounded loops, helper calls with good and bad arguments, random ALU
- * sequences, context accesses, index range checks) and a return value. Every program assembles and encodes; whether
+ * sequences, context accesses, index range checks, BPF-to-BPF calls, legacy packet loads) and a return value. Every program assembles and encodes; whether
  * it verifies is the question. Shrinking drops fragments and simplifies their fields.
  */
 export function arbVerifierProgram(opts: ArbVerifierProgramOptions = {}): fc.Arbitrary<GeneratedVerifierProgram> {

@@ -105,7 +105,9 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
 /** check_max_stack_depth for the main program's call graph (JIT on: 16-byte rounding). */
 function checkStackDepth(s: Slots, st: Structure, depths: number[], progType: number): string | undefined {
   const starts = st.subprogStarts;
-  const privStack = progType === ProgType.KPROBE || progType === ProgType.TRACEPOINT || progType === ProgType.RAW_TRACEPOINT;
+  // bpf_enable_priv_stack: these types get PRIV_STACK_ADAPTIVE from the x86-64 JIT.
+  const privStack = progType === ProgType.KPROBE || progType === ProgType.TRACEPOINT || progType === ProgType.RAW_TRACEPOINT ||
+    progType === ProgType.PERF_EVENT;
   const round = (d: number): number => Math.ceil(d / 16) * 16;
   const walk = (idx: number, frame: number, depth: number): string | undefined => {
     const d = round(depths[idx] ?? 0);
