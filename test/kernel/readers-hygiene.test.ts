@@ -1,4 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { createMap, openPerfBuffer, openRingBuffer, openTracePipe, possibleCpus, pageSize } from '../../src/index.js';
 import { kernelTestContext } from './privileged.js';
@@ -16,6 +19,11 @@ describe.skipIf(!kernel.ok)('readers release what they take', () => {
       using r = openRingBuffer(rb);
       await r.poll(1);
     }
+    // trace_pipe is global and reading consumes: a FIFO stands in for it, so this test cannot steal
+    // the lines another test file (running in parallel) waits for.
+    const dir = mkdtempSync(join(tmpdir(), 'readers-hygiene-'));
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
     const fd0 = fds();
     const maps0 = kernelMappings().length;
     for (let i = 0; i < 20; i++) {
@@ -24,7 +32,7 @@ describe.skipIf(!kernel.ok)('readers release what they take', () => {
       const ctl = new AbortController();
       const ring = openRingBuffer(rb, { signal: ctl.signal });
       const perf = openPerfBuffer(events, { pages: 1, signal: ctl.signal });
-      const pipe = openTracePipe({ signal: ctl.signal });
+      const pipe = openTracePipe({ signal: ctl.signal, path: fifo });
       const waits = [ring.read(() => {}), perf.read(() => {}), pipe.read(() => {})];
       expect(kernelMappings().length).toBeGreaterThan(maps0);
       if (i % 2 === 0) setTimeout(() => ctl.abort(), 2);
@@ -34,6 +42,7 @@ describe.skipIf(!kernel.ok)('readers release what they take', () => {
     }
     expect(fds()).toBe(fd0);
     expect(kernelMappings().length).toBe(maps0);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a failed open (wrong map type) closes its duplicate fd', () => {

@@ -1,5 +1,8 @@
 /**
- * Readers of what programs emit: ring buffers, perf event arrays and trace_pipe lines.
+ * Readers of what programs emit: ring buffers ({@link openRingBuffer}), perf event arrays
+ * ({@link openPerfBuffer}) and trace_pipe lines ({@link openTracePipe}), each with an async
+ * iterator, a callback loop and AbortSignal support, never blocking the event loop; and the pure
+ * parsers they are built on.
  * @module
  */
 export * from './trace-line.js';
