@@ -12,10 +12,9 @@
  * Run: `sudo npx tsx examples/sockfilter.ts`
  * @module
  */
-import { asm, attachSocketFilter, BpfSyscallError, errnoName, Fd, loadProgram, NetNamespace, R0, R1, R6, R7, verify } from '../src/index.js';
+import { asm, attachSocketFilter, loadProgram, NetNamespace, openPacketSocket, R0, R1, R6, R7, verify } from '../src/index.js';
 import type { Assembled } from '../src/index.js';
 // Not on the package face yet (requested in notes/face-requests.md: a packet-socket helper).
-import { nativeAlloc, recv, socket } from '../src/loader/ffi.js';
 import { isMain, kernelProcessed, runMain } from './lib/run.js';
 import type { ExampleOptions } from './lib/run.js';
 
@@ -55,11 +54,6 @@ export interface SockfilterReport {
   readonly processed: { readonly model: number; readonly kernel: number | undefined };
 }
 
-const AF_PACKET = 17;
-const SOCK_RAW_NONBLOCK_CLOEXEC = 3 | 0o4000 | 0o2000000;
-const ETH_P_ALL_BE = 0x0300; // htons(ETH_P_ALL)
-const MSG_DONTWAIT = 0x40;
-const EAGAIN = 11;
 const PACKET_OUTGOING = 4;
 const PROTOCOLS: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp' };
 
@@ -91,42 +85,6 @@ export function udpPortFilter(port: number): Assembled {
     asm.label('drop'),
     asm.ret(0),
   ]);
-}
-
-/** A raw packet socket: its fd, and `read()` for the next queued frame (undefined when none is). */
-interface PacketSocket extends Disposable {
-  readonly fd: Fd;
-  read(): Uint8Array | undefined;
-}
-
-/**
- * A raw AF_PACKET socket receiving every frame of every interface of the namespace it is created
- * in (non-blocking: `read()` never waits).
- */
-function openPacketSocket(ns: NetNamespace): PacketSocket {
-  const raw = ns.run(() => socket(AF_PACKET, SOCK_RAW_NONBLOCK_CLOEXEC, ETH_P_ALL_BE));
-  if (raw < 0) throw new BpfSyscallError('socket(AF_PACKET)', -raw, errnoName(-raw), 'packet sockets need CAP_NET_RAW');
-  const fd = new Fd(raw);
-  let buf: ReturnType<typeof nativeAlloc>;
-  try {
-    buf = nativeAlloc(65536);
-  } catch (e) {
-    fd.close();
-    throw e;
-  }
-  return {
-    fd,
-    read() {
-      const n = recv(fd.fd, buf.addr, buf.bytes.length, MSG_DONTWAIT);
-      if (n === -EAGAIN) return undefined;
-      if (n < 0) throw new BpfSyscallError('recv(AF_PACKET)', -n, errnoName(-n));
-      return new Uint8Array(buf.bytes.subarray(0, n));
-    },
-    [Symbol.dispose]() {
-      fd.close();
-      buf.free();
-    },
-  };
 }
 
 /** Protocol, ports and UDP payload of an Ethernet/IPv4 frame. */
@@ -174,12 +132,12 @@ export async function run(opts: SockfilterOptions = {}): Promise<SockfilterRepor
   print(`verifier model ${model.ok ? `accepts (${model.processed} insns processed)` : `rejects: ${model.error?.message}`}, ` +
     `kernel accepts (${processed.kernel} insns processed)`);
   using ns = NetNamespace.create();
-  using filtered = openPacketSocket(ns);
-  using everything = openPacketSocket(ns);
+  using filtered = openPacketSocket({ namespace: ns });
+  using everything = openPacketSocket({ namespace: ns });
   using link = attachSocketFilter(prog, filtered.fd);
   // Frames queued before the filter was attached would be there unfiltered: the namespace is new
   // and idle, so there are none (a real tool would bind with protocol 0 first, then ETH_P_ALL).
-  while (filtered.read()) print('dropping a frame queued before the filter (unexpected)');
+  while (filtered.recv()) print('dropping a frame queued before the filter (unexpected)');
 
   const child = ns.exec(process.execPath, ['-e', trafficScript(port)]);
   if (child.status !== 0) throw new Error(`the traffic generator failed: ${child.stderr || child.error}`);
@@ -188,12 +146,12 @@ export async function run(opts: SockfilterOptions = {}): Promise<SockfilterRepor
     `its UDP server got ${serverGot.join(', ')}`);
 
   const kept: KeptPacket[] = [];
-  for (let f = filtered.read(); f; f = filtered.read()) {
+  for (let f = filtered.recv(); f; f = filtered.recv()) {
     const d = decode(f);
     kept.push({ protocol: d.protocol, srcPort: d.srcPort, dstPort: d.dstPort, payload: new TextDecoder().decode(d.payload), length: f.length });
   }
   const seen: Record<string, number> = {};
-  for (let f = everything.read(); f; f = everything.read()) {
+  for (let f = everything.recv(); f; f = everything.recv()) {
     const d = decode(f);
     const k = d.protocol === 'udp' ? `udp ${d.dstPort}` : d.protocol;
     seen[k] = (seen[k] ?? 0) + 1;

@@ -14,10 +14,10 @@
  * @module
  */
 import {
-  asm, attachXdp, BPF_F_TEST_XDP_LIVE_FRAMES, createMap, createTestNetwork, loadProgram,
+  asm, attachXdp, isBpfSyscallError, BPF_F_TEST_XDP_LIVE_FRAMES, createMap, createTestNetwork, loadProgram,
   R0, R1, R2, R3, u32, u64, verify,
 } from '../src/index.js';
-import type { Assembled, BpfMap } from '../src/index.js';
+import type { Assembled, BpfMap, TestRunResult } from '../src/index.js';
 import { freeSubnet, isMain, kernelProcessed, runMain, runSignal, sleep } from './lib/run.js';
 import type { ExampleOptions } from './lib/run.js';
 
@@ -139,12 +139,22 @@ export async function run(opts: XdpDropOptions = {}): Promise<XdpDropReport> {
   const rounds: XdpDropRound[] = [];
   let retval = -1;
   while (rounds.length < maxRounds && !signal.aborted) {
-    const tr = drop.testRun({ data: frame, repeat });
+    let tr: TestRunResult;
+    let g: TestRunResult;
+    let before: number;
+    let t0: bigint;
+    try {
+      tr = drop.testRun({ data: frame, repeat });
+      before = total(drops, IPV4);
+      t0 = process.hrtime.bigint();
+      g = gen.testRun({ data: frame, repeat: burst, flags: BPF_F_TEST_XDP_LIVE_FRAMES, dataSizeOut: 0 });
+    } catch (e) {
+      // Ctrl-C lands while the kernel runs the batch: the test run ends with EINTR before the
+      // abort signal fires. Stop like the signal asks, with the summary.
+      if (isBpfSyscallError(e) && e.code === 'EINTR') break;
+      throw e;
+    }
     retval = tr.retval;
-
-    const before = total(drops, IPV4);
-    const t0 = process.hrtime.bigint();
-    const g = gen.testRun({ data: frame, repeat: burst, flags: BPF_F_TEST_XDP_LIVE_FRAMES, dataSizeOut: 0 });
     const elapsedNs = Number(process.hrtime.bigint() - t0);
     const dropped = total(drops, IPV4) - before;
     const pps = Math.round(dropped / (elapsedNs / 1e9));

@@ -76,9 +76,13 @@ export async function runMain(run: (opts: ExampleOptions) => Promise<unknown>, n
     return;
   }
   const ac = new AbortController();
-  const stop = (): void => ac.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // A first Ctrl-C stops the example (its cleanup and summary run); a second one exits at once.
+  const stop = (): void => {
+    if (ac.signal.aborted) process.exit(130);
+    ac.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   try {
     const durationMs = parseDuration(process.argv.slice(2));
     await run({ signal: ac.signal, ...(durationMs === undefined ? {} : { durationMs }) });

@@ -51,8 +51,13 @@ function cleanup(): void {
   }
 }
 
-/** On Ctrl-C or kill: remove what is left, then die of the signal as if nothing had listened. */
+/**
+ * On Ctrl-C or kill with nobody else listening: remove what is left, then die of the signal as if
+ * nothing had listened. When the application listens too, it decides how to stop (and closes what
+ * it opened); the exit hook removes whatever is still left when the process ends.
+ */
 function onSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return;
   cleanup();
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
@@ -64,8 +69,8 @@ function track(o: { close(): void }): void {
   if (!exitHook) {
     exitHook = true;
     process.once('exit', cleanup);
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   }
 }
 
