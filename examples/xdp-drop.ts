@@ -18,7 +18,7 @@ import {
   R0, R1, R2, R3, u32, u64, verify,
 } from '../src/index.js';
 import type { Assembled, BpfMap, TestRunResult } from '../src/index.js';
-import { freeSubnet, isMain, kernelProcessed, runMain, runSignal, sleep } from './lib/run.js';
+import { isMain, kernelProcessed, runMain, runSignal, sleep } from './lib/run.js';
 import type { ExampleOptions } from './lib/run.js';
 
 /** Options of the xdp-drop example. */
@@ -117,7 +117,7 @@ export async function run(opts: XdpDropOptions = {}): Promise<XdpDropReport> {
   using drops = createMap({ ...dropsSpec, key: u32, value: u64 }); // per-CPU: values are arrays, one per CPU
   // logLevel 4: keep the kernel verifier's statistics, to compare with the model's.
   using drop = loadProgram({ type: 'xdp', instructions: dropAll, maps: { drops }, name: 'drop_all', logLevel: 4 });
-  using net = createTestNetwork(freeSubnet());
+  using net = createTestNetwork();
   const generator = redirectTo(net.veth.ifindex);
   using gen = loadProgram({ type: 'xdp', instructions: generator, name: 'xdp_gen', logLevel: 4 });
   const processed: Record<string, { model: number; kernel: number | undefined }> = {};

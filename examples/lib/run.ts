@@ -4,7 +4,6 @@
  * (`npx tsx examples/<name>.ts [--duration 5s] [args]`, Ctrl-C stops it).
  * @module
  */
-import { networkInterfaces } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { isEbpfError } from '../../src/index.js';
 
@@ -112,14 +111,3 @@ export function kernelProcessed(prog: { readonly verifierLog: readonly string[] 
   return undefined;
 }
 
-/**
- * A random `10.x.y` (for `createTestNetwork`) whose /24 no interface here has an address in, so an
- * example's network does not collide with one another test or example has up at the same time.
- */
-export function freeSubnet(): string {
-  const used = new Set(Object.values(networkInterfaces()).flat().map((i) => i?.address.split('.').slice(0, 3).join('.')));
-  for (;;) {
-    const s = `10.${100 + Math.floor(Math.random() * 100)}.${Math.floor(Math.random() * 256)}`;
-    if (!used.has(s)) return s;
-  }
-}

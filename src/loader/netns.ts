@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import type { SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { BadInputError, NotSupportedError } from '../errors.js';
 import { syscallError } from './errno.js';
 import { closeRaw, ifNameToIndex, mountRaw, openRaw, setns, umount2, unshare } from './ffi.js';
@@ -336,6 +337,18 @@ export function createVethPair(opts: VethOptions = {}): VethPair {
   return pair;
 }
 
+/**
+ * A `10.a.b` /24 that no interface here has an address in: random, so that test networks set up
+ * at the same time by different processes do not collide.
+ */
+export function freeSubnet(): string {
+  const used = new Set(Object.values(networkInterfaces()).flat().map((i) => i?.address.split('.').slice(0, 3).join('.')));
+  for (;;) {
+    const s = `10.${100 + Math.floor(Math.random() * 150)}.${Math.floor(Math.random() * 256)}`;
+    if (!used.has(s)) return s;
+  }
+}
+
 /** A namespace with a veth pair into it: the test and example network. */
 export interface TestNetwork extends Disposable {
   /** The namespace holding the peer end. */
@@ -348,11 +361,11 @@ export interface TestNetwork extends Disposable {
 
 /**
  * Creates a namespace and a veth pair into it, addressed `10.<a>.<b>.1/24` here and `.2` in the
- * namespace (`subnet` picks `<a>.<b>`, default a free-looking one from the pid). Removed on close,
+ * namespace (`subnet` picks `<a>.<b>`, default a random one no interface here uses: {@link freeSubnet}). Removed on close,
  * and on failure part-way.
  */
 export function createTestNetwork(subnet?: string): TestNetwork {
-  const net = subnet ?? `10.${200 + (process.pid % 50)}.${serial % 250}`;
+  const net = subnet ?? freeSubnet();
   const ns = NetNamespace.create();
   let veth: VethPair;
   try {

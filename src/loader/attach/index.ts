@@ -32,5 +32,5 @@ export { attachPerfEvent, onlineCpus } from './perf-event.js';
 export type { PerfEventOptions } from './perf-event.js';
 export type { PerfAttachMethod, PerfAttachOptions } from './perf-link.js';
 export { PerfType, PerfSwId, tracefsRoot, tracepointId } from '../perf-event.js';
-export { NetNamespace, VethPair, createVethPair, createTestNetwork, ip } from '../netns.js';
+export { NetNamespace, VethPair, createVethPair, createTestNetwork, freeSubnet, ip } from '../netns.js';
 export type { VethOptions, TestNetwork } from '../netns.js';
