@@ -62,6 +62,7 @@ export class TracePipeReader implements AsyncIterable<TraceLine>, Disposable {
   readonly #openSignal: AbortSignal | undefined;
   readonly #onOpenAbort: (() => void) | undefined;
   #partial = '';
+  #eof = false;
   #lines = 0;
   #unparsed = 0;
   #bytes = 0;
@@ -94,6 +95,11 @@ export class TracePipeReader implements AsyncIterable<TraceLine>, Disposable {
     return this.#state.closed;
   }
 
+  /** Whether the file ended (never for trace_pipe itself); reading loops end there. */
+  get ended(): boolean {
+    return this.#eof;
+  }
+
   /**
    * Reads what the pipe holds now (up to about 1 MiB), without waiting, and hands each complete
    * event line to `onLine`. Returns the number of lines handed over.
@@ -112,7 +118,11 @@ export class TracePipeReader implements AsyncIterable<TraceLine>, Disposable {
         if (code === 'EINTR') continue;
         throw e;
       }
-      if (got <= 0) break;
+      if (got <= 0) {
+        // trace_pipe never ends (an empty one says EAGAIN); other files (a FIFO whose writer left) do.
+        this.#eof = true;
+        break;
+      }
       budget -= got;
       this.#bytes += got;
       const text = this.#partial + this.#decoder.decode(this.#buf.subarray(0, got), { stream: true });
@@ -133,8 +143,8 @@ export class TracePipeReader implements AsyncIterable<TraceLine>, Disposable {
   }
 
   /**
-   * Hands lines to `onLine` as they arrive until `signal` aborts or the reader is closed; resolves to
-   * the number handed over, rejects if `onLine` throws.
+   * Hands lines to `onLine` as they arrive until `signal` aborts, the reader is closed or the file
+   * ends; resolves to the number handed over, rejects if `onLine` throws.
    */
   async read(onLine: TraceLineHandler, opts: TracePipeLoopOptions = {}): Promise<number> {
     this.#state.enter();
@@ -175,7 +185,7 @@ export class TracePipeReader implements AsyncIterable<TraceLine>, Disposable {
   }
 
   async #wait(signal: AbortSignal | undefined): Promise<WaitOutcome> {
-    if (this.#state.closed || signal?.aborted) return 'aborted';
+    if (this.#state.closed || signal?.aborted || this.#eof) return 'aborted';
     const link = linkedAbort(signal, this.#state.closing.signal);
     try {
       const o = await this.#ready.wait(-1, link.signal);
