@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { createMap, loadProgram, openRingBuffer, BadInputError, pageSize } from '../../src/index.js';
+import { asm, R0, R1, R2, R3, R4, R10, attachTracepoint, createMap, loadProgram, openRingBuffer, BadInputError, pageSize } from '../../src/index.js';
+import { getpidSyscall } from '../../src/loader/ffi.js';
 import type { BpfMap, Program } from '../../src/index.js';
 import { kernelTestContext } from './privileged.js';
 import { expectedRecord, ringbufOutputProgram, ringbufReserveProgram, seqOf } from './readers-programs.js';
@@ -147,6 +148,41 @@ describe.skipIf(!kernel.ok)('openRingBuffer on the kernel', () => {
     ctl.abort();
     expect((await it.next()).done).toBe(true);
     expect(reader.closed).toBe(true);
+  });
+
+  it('records from an attached tracepoint program (sys_enter_getpid) wake the iterator', async () => {
+    using rb = createMap({ type: 'ringbuf', maxEntries: 16 * pageSize() });
+    // Each getpid() on this process: { u32 tgid, u32 tid } = bpf_get_current_pid_tgid().
+    using prog = loadProgram({
+      type: 'tracepoint',
+      maps: { rb },
+      instructions: asm.program([
+        asm.call('get_current_pid_tgid'),
+        asm.mov64(R1, R0), asm.rsh64(R1, 32),
+        asm.jeq64(R1, process.pid, 'mine'),
+        asm.mov64(R0, 0), asm.exit(),
+        asm.label('mine'),
+        asm.stxdw(R10, -8, R0),
+        asm.loadMap(R1, 'rb'), asm.mov64(R2, R10), asm.add64(R2, -8), asm.mov64(R3, 8), asm.mov64(R4, 0),
+        asm.call('ringbuf_output'),
+        asm.mov64(R0, 0), asm.exit(),
+      ]).instructions,
+    });
+    using link = attachTracepoint(prog, 'syscalls/sys_enter_getpid');
+    using reader = openRingBuffer(rb);
+    const ctl = new AbortController();
+    const guard = setTimeout(() => ctl.abort(), 5000);
+    setTimeout(() => { for (let i = 0; i < 10; i++) getpidSyscall(); }, 20);
+    let n = 0;
+    for await (const r of reader.records({ signal: ctl.signal })) {
+      const v = new DataView(r.buffer, r.byteOffset, r.byteLength);
+      expect(r.length).toBe(8);
+      expect(v.getUint32(4, true)).toBe(process.pid);
+      if (++n === 10) break;
+    }
+    clearTimeout(guard);
+    expect(n).toBe(10);
+    expect(link.closed).toBe(false);
   });
 
   it('rejects other map types, naming them', () => {
