@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { asm, disassemble, formatSource, isBadInputError, loadProgram, R0, R1, R2, R6, slotOffsets, verify } from '../src/index.js';
 import type { Assembled } from '../src/index.js';
+import { privilegeProblem } from './lib/run.js';
 
 // The map the socket filter counts in: anything with a name (a MapSpec fits).
 const counts = { name: 'counts', type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 };
@@ -100,6 +101,29 @@ try {
   }
 } catch (e) {
   console.log(`skipped: ${e instanceof Error ? e.message : String(e)}`);
+}
+
+// The examples, briefly: each is a file of its own in examples/ (run one with `npx tsx examples/<name>.ts`).
+console.log('\n== the examples, briefly');
+const problem = privilegeProblem();
+if (problem) {
+  console.log(`skipped: ${problem}`);
+} else {
+  const indent = (line: string): void => console.log(`   ${line.replaceAll('\n', '\n   ')}`);
+  const examples: [string, () => Promise<unknown>][] = [
+    ['tail-calls: a prog_array dispatcher under test run', async () => (await import('./tail-calls.js')).run({ print: indent })],
+    ['sockfilter: udp dst port 9000 on a packet socket', async () => (await import('./sockfilter.js')).run({ print: indent })],
+    ['xdp-firewall: an LPM-trie deny list on a veth in a namespace', async () => (await import('./xdp-firewall.js')).run({ print: indent, count: 2 })],
+    ['xdp-drop: drop everything, ns/packet and packets/s', async () => (await import('./xdp-drop.js')).run({ print: indent, rounds: 1, burst: 200_000, repeat: 200_000 })],
+  ];
+  for (const [title, run] of examples) {
+    console.log(`\n-- ${title}`);
+    try {
+      await run();
+    } catch (e) {
+      console.log(`   failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    }
+  }
 }
 
 // Mistakes are caught where they are written, with the line that wrote them.
