@@ -17,6 +17,7 @@ export {
   verifierFuzzProgramTypes,
 } from './verifier-fragments.js';
 export {
-  arbAluFragment, arbCallFragment, arbHelperFragment, arbLdAbsFragment, arbLoopFragment, arbRangeFragment,
+  arbAluFragment, arbCallFragment, arbHelperFragment, arbJoinFragment, arbLdAbsFragment, arbLoopFragment,
+  arbRangeFragment, arbSoupFragment,
 } from './verifier-fragments-code.js';
 export type { FragmentContext, VerifierFragment, VerifierFuzzProgramType } from './verifier-fragments.js';

@@ -11,6 +11,7 @@ import type { ProgramItem } from '../asm/dsl/index.js';
 import {
   CTX_FIELDS, I, MEM, PACKET_LAYOUT, defineFragment, mapName, random, size,
 } from './verifier-fragments.js';
+import { arbInstructionOf } from './instructions.js';
 import type { MapName, VerifierFragment, VerifierFuzzProgramType } from './verifier-fragments.js';
 
 // ---- loops -------------------------------------------------------------------------------------
@@ -264,4 +265,89 @@ export const arbLdAbsFragment: fc.Arbitrary<VerifierFragment> = fc.record({
   if (!f.ind) return [asm.ldAbs(f.size, f.imm)];
   const index = f.index === 'const' ? [asm.mov64(R8, 14)] : f.index === 'random' ? random(R8) : [];
   return [index, asm.ldInd(f.size, R8, f.imm)];
+}));
+
+// ---- paths that join ---------------------------------------------------------------------------
+
+const JOIN_VALUES = ['fp', 'ctx', 'zero', 'eight', 'big', 'unknown', 'masked'] as const;
+
+/** `r8 =` one of {@link JOIN_VALUES}. */
+function joinValue(v: typeof JOIN_VALUES[number]): ProgramItem[] {
+  switch (v) {
+    case 'fp': return [asm.mov64(R8, R10), asm.add64(R8, -16)];
+    case 'ctx': return [asm.mov64(R8, R6)];
+    case 'zero': return [asm.mov64(R8, 0)];
+    case 'eight': return [asm.mov64(R8, 8)];
+    case 'big': return [asm.mov64(R8, 100)];
+    case 'unknown': return [asm.ldx('u64', R8, R10, -32)];
+    default: return [asm.ldx('u64', R8, R10, -32), asm.and64(R8, 7)];
+  }
+}
+
+/**
+ * Two paths, split on an unknown, that give R8 different values (a stack or context pointer,
+ * different constants, unknown or masked scalars), directly or through a stack slot, and join
+ * before R8 is used as a pointer or an index: the verifier must check the use on both paths,
+ * and may only prune the second one when what the use needs of R8 is the same.
+ */
+export const arbJoinFragment: fc.Arbitrary<VerifierFragment> = fc.record({
+  kind: fc.constant('join' as const),
+  a: fc.constantFrom(...JOIN_VALUES),
+  b: fc.constantFrom(...JOIN_VALUES),
+  split: fc.constantFrom(0x20, 0x30, 0x40, 0x50, 0xa0),
+  bound: fc.constantFrom(0, 1, 100, 0x7fffffff),
+  /** Store the value in a stack slot on each path and fill R8 from it after the join. */
+  viaStack: fc.boolean(),
+  use: fc.constantFrom('deref', 'index_stack', 'index_stack', 'index_map', 'add'),
+}).map((f) => defineFragment(f, (ctx) => {
+  const other = ctx.label('other'), join = ctx.label('join'), end = ctx.label('end');
+  const keep = f.viaStack ? [asm.stx('u64', R10, -24, R8)] : [];
+  const use: ProgramItem[] = f.use === 'deref' ? [asm.ldx('u64', R9, R8, 0)]
+    : f.use === 'index_stack' ? [asm.mov64(R2, R10), asm.add64(R2, -64), asm.add64(R2, R8), asm.ldx('u8', R9, R2, 0)]
+      : f.use === 'index_map' ? [asm.st('u32', R10, -4, 0), asm.mov64(R2, R10), asm.add64(R2, -4), asm.loadMap(R1, 'array'),
+        asm.call('map_lookup_elem'), asm.jeq64(R0, 0, end), asm.add64(R0, R8), asm.ldx('u8', R9, R0, 0)]
+        : [asm.add64(R8, 1), asm.mov64(R9, R8)];
+  return [
+    asm.st('u64', R10, -16, 0), random(R7), asm.stx('u64', R10, -32, R7),
+    { ...I(0x05 | f.split, 7, 0, 0, f.bound), target: other },
+    joinValue(f.a), keep, asm.ja(join),
+    asm.label(other), joinValue(f.b), keep,
+    asm.label(join), f.viaStack ? asm.ldx('u64', R8, R10, -24) : [],
+    use, asm.label(end), asm.mov64(R0, 0),
+  ];
+}));
+
+// ---- instruction soup --------------------------------------------------------------------------
+
+const SOUP_FAMILIES = ['alu', 'alu', 'mov', 'movsx', 'neg', 'endian', 'bswap', 'jmp_cond', 'ldx', 'ldxsx', 'st', 'stx', 'atomic'] as const;
+
+/**
+ * A few arbitrary valid instructions (from `arbInstructionOf`) on R7-R9 and the stack: ALU of
+ * every kind, sign-extending moves and loads, byte swaps, atomics, conditional jumps to the
+ * fragment's end. Memory accesses go through R10 at small offsets so that some are fine.
+ */
+export const arbSoupFragment: fc.Arbitrary<VerifierFragment> = fc.record({
+  kind: fc.constant('soup' as const),
+  insns: fc.array(fc.tuple(fc.constantFrom(...SOUP_FAMILIES).chain((fam) => arbInstructionOf(fam)),
+    fc.constantFrom(7, 8, 9), fc.constantFrom(7, 8, 9), fc.integer({ min: 1, max: 8 })), { minLength: 1, maxLength: 5 }),
+  init: fc.constantFrom('random', 'const'),
+}).map((f) => defineFragment(f, (ctx) => {
+  const end = ctx.label('end');
+  const body = f.insns.map(([insn, d, s, slot]): Instruction => {
+    const cls = insn.code & 7;
+    const mem = cls === 1 || cls === 2 || cls === 3;
+    if (!mem) {
+      const j = cls === 5 || cls === 6;
+      // A register source (BPF_X) becomes one of R7-R9; byte swaps use the X bit for "to big-endian".
+      const regSrc = (insn.code & 8) !== 0 && (insn.code & 0xf0) !== 0xd0;
+      const out: Instruction = { code: insn.code, dst: d, src: regSrc ? s : insn.src, off: j ? 0 : insn.off, imm: insn.imm };
+      return j ? { ...out, target: end } : out;
+    }
+    // Loads read from the stack into dst; stores and atomics write src (or imm) to the stack.
+    const off = -8 * slot;
+    return cls === 1 ? { code: insn.code, dst: d, src: 10, off, imm: 0 } : { code: insn.code, dst: 10, src: cls === 2 ? 0 : s, off, imm: insn.imm };
+  });
+  const init = f.init === 'random' ? [random(R7), asm.mov64(R8, R7), asm.rsh64(R8, 3), asm.mov64(R9, 1)]
+    : [asm.mov64(R7, 5), asm.mov64(R8, -3), asm.mov64(R9, 1)];
+  return [init, asm.st('u64', R10, -8, 0), asm.st('u64', R10, -16, 0), body, asm.label(end)];
 }));

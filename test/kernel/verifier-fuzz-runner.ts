@@ -70,6 +70,8 @@ export function resolveMaps(insns: readonly Instruction[], fds: Readonly<Record<
   });
 }
 
+const INFINITE_LOOP = /^infinite loop detected at insn \d+$/;
+
 /** The kernel's verdict on encoded bytes (the program is closed again right away). */
 export function kernelVerdict(type: string, bytes: Uint8Array): Verdict {
   try {
@@ -77,16 +79,24 @@ export function kernelVerdict(type: string, bytes: Uint8Array): Verdict {
     closeRaw(fd);
     return { ok: true };
   } catch (e) {
-    if (e instanceof VerifierError) return { ok: false, message: e.kernelMessage };
+    if (e instanceof VerifierError) {
+      // An infinite loop's last lines are the two states compared; the error is the line before.
+      const loop = [...e.log].reverse().find((l) => INFINITE_LOOP.test(l));
+      return { ok: false, message: loop ?? e.kernelMessage };
+    }
     if (e instanceof BpfSyscallError) return { ok: false, message: `${e.code} with no log` };
     throw e;
   }
 }
 
-/** The model's verdict; the message as the kernel would print it last (as the corpus runner takes it). */
+/**
+ * The model's verdict; the message as the kernel would print it last (as the corpus runner takes
+ * it), except for infinite loops, where both sides give the `infinite loop detected` line.
+ */
 export function modelVerdict(type: string, bytes: Uint8Array, maps: FuzzMaps): Verdict {
   const r = verify(bytes, { type, maps: maps.byFd, logLevel: 0, nrCpus: NR_CPUS });
   if (r.ok) return { ok: true };
+  if (r.error && INFINITE_LOOP.test(r.error.message)) return { ok: false, message: r.error.message };
   const lines = r.log.filter((l) => l.trim() !== '' && !l.startsWith('processed '));
   return { ok: false, message: lines[lines.length - 1] ?? r.error?.message ?? '' };
 }
@@ -129,6 +139,8 @@ export interface DisagreementRecord {
   readonly disassembly: string[];
   /** The shrunk program's bytes, hex. */
   readonly hex: string;
+  /** Slots of the program as generated, before shrinking. */
+  readonly originalSlots: number;
   /** Verdicts on the shrunk program. */
   readonly model: Verdict;
   /** The kernel's verdict on the shrunk program. */
@@ -230,10 +242,12 @@ export function runFuzz(opts: RunFuzzOptions): FuzzSummary {
 function shrink(arb: fc.Arbitrary<GeneratedVerifierProgram>, maps: FuzzMaps, model: ModelFn, seed: number, index: number,
   budget: number): DisagreementRecord | undefined {
   let calls = 0;
+  let first: Judged | undefined;
   let last: { p: GeneratedVerifierProgram; j: Judged } | undefined;
   const out = fc.check(fc.property(arb, (p) => {
     if (calls++ >= budget) return true;
     const j = judge(p, maps, model);
+    first ??= j;
     if (j.model.ok === j.kernel.ok) return true;
     last = { p, j };
     return false;
@@ -245,6 +259,7 @@ function shrink(arb: fc.Arbitrary<GeneratedVerifierProgram>, maps: FuzzMaps, mod
     fragments: p.fragments.map((f) => f.kind),
     disassembly: disassemble(j.insns).trimEnd().split('\n'),
     hex: Buffer.from(j.bytes).toString('hex'),
+    originalSlots: first ? first.bytes.length / 8 : 0,
     model: j.model, kernel: j.kernel,
   };
 }
