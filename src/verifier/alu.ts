@@ -90,7 +90,8 @@ export function checkAlu(env: Env, i: number): void {
         if (share) { r.id = sr.id; r.link = sr.link; r.linkOff = sr.linkOff; }
         regs[dst] = r;
       } else {
-        regs[dst] = unknownScalar();
+        // A pointer's bits (root may copy them): unknown, zero-extended by a 32-bit move.
+        regs[dst] = is64 ? unknownScalar() : scalarReg(S.zext32(S.unknown()));
       }
     } else {
       regs[dst] = is64 ? knownScalar(imm | 0, imm < 0 ? -1 : 0) : knownScalar(imm | 0, 0);

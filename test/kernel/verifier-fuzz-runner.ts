@@ -70,7 +70,7 @@ export function resolveMaps(insns: readonly Instruction[], fds: Readonly<Record<
   });
 }
 
-const INFINITE_LOOP = /^infinite loop detected at insn \d+$/;
+const INFINITE_LOOP = /infinite loop detected at insn \d+$/;
 
 /** The kernel's verdict on encoded bytes (the program is closed again right away). */
 export function kernelVerdict(type: string, bytes: Uint8Array): Verdict {
@@ -80,9 +80,10 @@ export function kernelVerdict(type: string, bytes: Uint8Array): Verdict {
     return { ok: true };
   } catch (e) {
     if (e instanceof VerifierError) {
-      // An infinite loop's last lines are the two states compared; the error is the line before.
-      const loop = [...e.log].reverse().find((l) => INFINITE_LOOP.test(l));
-      return { ok: false, message: loop ?? e.kernelMessage };
+      // An infinite loop's last lines are the two states compared; the error is before them (at
+      // the end of the jump's line when the loop is found at a jump target).
+      const loop = [...e.log].reverse().map((l) => INFINITE_LOOP.exec(l)).find((m) => m !== null);
+      return { ok: false, message: loop ? loop[0] : e.kernelMessage };
     }
     if (e instanceof BpfSyscallError) return { ok: false, message: `${e.code} with no log` };
     throw e;

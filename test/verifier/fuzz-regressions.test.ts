@@ -76,6 +76,18 @@ const CASES: Case[] = [
     insn: -1,
   },
   {
+    // `w7 = w1` of the context pointer is an unknown u32 (zext_32_to_64), not a 64-bit unknown:
+    // the pointer math passes and the write is refused as unbounded.
+    name: 'a 32-bit copy of a pointer is zero-extended',
+    type: 'socket_filter',
+    items: [
+      asm.mov32(R7, R1), asm.mov64(R2, R10), asm.add64(R2, -64), asm.add64(R2, R7), asm.st('u8', R2, 0, 0),
+      asm.mov64(R0, 0), asm.exit(),
+    ],
+    message: 'invalid unbounded variable-offset write to stack R2',
+    insn: 4,
+  },
+  {
     // The exit check names the pointer type as reg_type_str does, not "ptr".
     name: 'a cgroup_skb program returning the frame pointer',
     type: 'cgroup_skb',
