@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { createMap, loadProgram, openPerfBuffer, possibleCpus, pageSize, BadInputError } from '../../src/index.js';
+import { createMap, loadProgram, openPerfBuffer, openRingBuffer, possibleCpus, pageSize, BadInputError } from '../../src/index.js';
 import type { BpfMap, Program, PerfSample } from '../../src/index.js';
 import { nativeAlloc, syscall } from '../../src/loader/ffi.js';
 import { kernelTestContext } from './privileged.js';
@@ -108,6 +108,34 @@ describe.skipIf(!kernel.ok)('openPerfBuffer on the kernel', () => {
     expect(ticks).toBeGreaterThan(10);
     expect(perf.stats.wakeups).toBeGreaterThanOrEqual(1);
     expect(perf.closed).toBe(false);
+  });
+
+  it('samples(): a CPU ring filled while the loop body awaits is read without a new wakeup', async () => {
+    using s = setup();
+    using perf = openPerfBuffer(s.events);
+    const cpus = perf.cpus;
+    // Another reader waiting all along keeps the shared epoll_wait running, so edges that come while
+    // this loop's body is busy are harvested and dropped: the reader must not rely on them.
+    using idleRing = createMap({ type: 'ringbuf', maxEntries: pageSize() });
+    using idle = openRingBuffer(idleRing);
+    const idleCtl = new AbortController();
+    const idleLoop = idle.read(() => {}, { signal: idleCtl.signal });
+
+    const ctl = new AbortController();
+    const guard = setTimeout(() => ctl.abort(), 5000);
+    onCpu(cpus[0]!, () => s.prog.testRun({ data: DATA }));
+    const seqs: number[] = [];
+    for await (const x of perf.samples({ signal: ctl.signal })) {
+      seqs.push(seqOf(x.data));
+      if (seqs.length === 6) break;
+      // Produce the next one on every CPU in turn while this body is busy.
+      onCpu(cpus[seqs.length % cpus.length]!, () => s.prog.testRun({ data: DATA }));
+      await new Promise((res) => setTimeout(res, 15));
+    }
+    clearTimeout(guard);
+    idleCtl.abort();
+    await idleLoop;
+    expect(seqs).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it('close() removes the CPU entries: the program then has nowhere to write', async () => {

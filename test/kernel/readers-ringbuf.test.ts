@@ -105,6 +105,33 @@ describe.skipIf(!kernel.ok)('openRingBuffer on the kernel', () => {
     expect(reader.consume(() => {})).toBe(2);
   });
 
+  it('async iterator: records produced while the loop body awaits are not left behind', async () => {
+    using s = setup(ringbufReserveProgram(16, 0), 4 * pageSize());
+    using reader = openRingBuffer(s.rb);
+    const ctl = new AbortController();
+    const guard = setTimeout(() => ctl.abort(), 5000);
+    s.prog.testRun({ data: DATA });
+    // Another reader waiting all along keeps the shared epoll_wait running, so edges that come while
+    // this loop's body is busy are harvested and dropped: the reader must not rely on them.
+    using idleRing = createMap({ type: 'ringbuf', maxEntries: pageSize() });
+    using idle = openRingBuffer(idleRing);
+    const idleCtl = new AbortController();
+    const idleLoop = idle.read(() => {}, { signal: idleCtl.signal });
+
+    const got: number[] = [];
+    for await (const r of reader.records({ signal: ctl.signal })) {
+      got.push(seqOf(r));
+      if (got.length === 6) break;
+      // The next record is committed while this body is busy (nobody waits on the ring then).
+      s.prog.testRun({ data: DATA });
+      await new Promise((res) => setTimeout(res, 15));
+    }
+    clearTimeout(guard);
+    idleCtl.abort();
+    await idleLoop;
+    expect(got).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
   it('read(): callback loop ends when the signal aborts and when the reader closes', async () => {
     using s = setup(ringbufReserveProgram(8, 0), pageSize());
     const reader = openRingBuffer(s.rb);

@@ -24,6 +24,7 @@ describe.skipIf(process.platform !== 'linux' || !nativeAvailable())('openTracePi
         '00001: bpf_trace_printk: hello wo',
         'rld\n  <idle>-0 ( 0) [003] ..s2.  12.5: bpf_trace_printk: x\n',
         '\n   some-thread-7    [000] .....  1.000002: bpf_trace_printk: a: b\n',
+        '   last-9    [001] .....  2.000000: bpf_trace_printk: no newline at the end',
       ];
       for (const c of chunks) {
         await new Promise((r) => setTimeout(r, 15));
@@ -31,14 +32,53 @@ describe.skipIf(process.platform !== 'linux' || !nativeAvailable())('openTracePi
       }
       await new Promise((r) => setTimeout(r, 15));
       closeSync(w);
-      expect(await done).toBe(3);
+      expect(await done).toBe(4);
       expect(got.map((l) => [l.comm, l.pid, l.cpu, l.timestamp, l.message])).toEqual([
         ['node', 4242, 1, 100.500001, 'hello world'],
         ['<idle>', 0, 3, 12.5, 'x'],
         ['some-thread', 7, 0, 1.000002, 'a: b'],
+        ['last', 9, 1, 2, 'no newline at the end'],
       ]);
-      expect(pipe.stats).toMatchObject({ lines: 3, unparsed: 1 });
+      expect(pipe.stats).toMatchObject({ lines: 4, unparsed: 1 });
       expect(pipe.ended).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lines(): data written while the loop body awaits is not left behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trace-fifo-'));
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    try {
+      // A second reader waiting all along keeps the shared epoll_wait running, so an edge that comes
+      // while the first reader is busy is harvested and dropped: the reader must not rely on it.
+      const idleFifo = join(dir, 'idle');
+      execFileSync('mkfifo', [idleFifo]);
+      using idle = openTracePipe({ path: idleFifo });
+      const idleWriter = openSync(idleFifo, 'w');
+      const idleCtl = new AbortController();
+      const idleLoop = idle.read(() => {}, { signal: idleCtl.signal });
+      using pipe = openTracePipe({ path: fifo });
+      const w = openSync(fifo, 'w');
+      const line = (i: number) => `   t-1    [000] .....  1.0: bpf_trace_printk: n${i}\n`;
+      writeSync(w, line(0));
+      const seen: string[] = [];
+      const ctl = new AbortController();
+      const guard = setTimeout(() => ctl.abort(), 3000);
+      for await (const l of pipe.lines({ signal: ctl.signal })) {
+        seen.push(l.message);
+        if (seen.length === 5) break;
+        // The next line arrives while this body is busy: its edge comes when nobody waits.
+        writeSync(w, line(seen.length));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      clearTimeout(guard);
+      closeSync(w);
+      idleCtl.abort();
+      await idleLoop;
+      closeSync(idleWriter);
+      expect(seen).toEqual(['n0', 'n1', 'n2', 'n3', 'n4']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

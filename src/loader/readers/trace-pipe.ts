@@ -63,6 +63,8 @@ export class TracePipeReader implements AsyncIterable<TraceLine>, Disposable {
   readonly #onOpenAbort: (() => void) | undefined;
   #partial = '';
   #eof = false;
+  /** Whether the last consume() stopped on its budget with data left (then do not wait for an edge). */
+  #more = false;
   #lines = 0;
   #unparsed = 0;
   #bytes = 0;
@@ -108,7 +110,12 @@ export class TracePipeReader implements AsyncIterable<TraceLine>, Disposable {
     this.#state.check();
     let n = 0;
     let budget = DRAIN_BUDGET;
-    while (budget > 0) {
+    this.#more = false;
+    for (;;) {
+      if (budget <= 0) {
+        this.#more = true;
+        break;
+      }
       let got: number;
       try {
         got = readSync(this.#fd.fd, this.#buf, 0, CHUNK, null);
@@ -121,6 +128,9 @@ export class TracePipeReader implements AsyncIterable<TraceLine>, Disposable {
       if (got <= 0) {
         // trace_pipe never ends (an empty one says EAGAIN); other files (a FIFO whose writer left) do.
         this.#eof = true;
+        const last = this.#partial + this.#decoder.decode();
+        this.#partial = '';
+        if (last !== '') n += this.#handle(last, onLine);
         break;
       }
       budget -= got;
@@ -128,18 +138,21 @@ export class TracePipeReader implements AsyncIterable<TraceLine>, Disposable {
       const text = this.#partial + this.#decoder.decode(this.#buf.subarray(0, got), { stream: true });
       const parts = text.split('\n');
       this.#partial = parts.pop()!;
-      for (const raw of parts) {
-        const line = parseTraceLine(raw);
-        if (!line) {
-          if (raw.trim() !== '') this.#unparsed++;
-          continue;
-        }
-        this.#lines++;
-        n++;
-        onLine(line);
-      }
+      for (const raw of parts) n += this.#handle(raw, onLine);
     }
     return n;
+  }
+
+  /** Parses one line and hands it over; returns 1 when it was an event line. */
+  #handle(raw: string, onLine: TraceLineHandler): number {
+    const line = parseTraceLine(raw);
+    if (!line) {
+      if (raw.trim() !== '') this.#unparsed++;
+      return 0;
+    }
+    this.#lines++;
+    onLine(line);
+    return 1;
   }
 
   /**
@@ -167,12 +180,16 @@ export class TracePipeReader implements AsyncIterable<TraceLine>, Disposable {
       for (;;) {
         if (this.#state.closed || opts.signal?.aborted) return;
         this.consume((l) => batch.push(l));
+        // Wait only right after a read that found nothing (waits are edge-triggered: see wait.ts).
+        if (batch.length === 0) {
+          if (await this.#wait(opts.signal) === 'aborted') return;
+          continue;
+        }
         for (let i = 0; i < batch.length; i++) {
           yield batch[i]!;
           if (this.#state.closed || opts.signal?.aborted) return;
         }
         batch.length = 0;
-        if (await this.#wait(opts.signal) === 'aborted') return;
       }
     } finally {
       this.#state.leave();
@@ -186,6 +203,12 @@ export class TracePipeReader implements AsyncIterable<TraceLine>, Disposable {
 
   async #wait(signal: AbortSignal | undefined): Promise<WaitOutcome> {
     if (this.#state.closed || signal?.aborted || this.#eof) return 'aborted';
+    if (this.#more) {
+      // Data is left but the budget ran out: let the event loop run, then read on (no edge will come
+      // for data already there: waits are edge-triggered, see wait.ts).
+      await new Promise((r) => setImmediate(r));
+      return this.#state.closed || signal?.aborted ? 'aborted' : 'ready';
+    }
     const link = linkedAbort(signal, this.#state.closing.signal);
     try {
       const o = await this.#ready.wait(-1, link.signal);
