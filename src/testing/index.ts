@@ -20,4 +20,5 @@ export {
   arbAluFragment, arbCallFragment, arbHelperFragment, arbJoinFragment, arbLdAbsFragment, arbLoopFragment,
   arbRangeFragment, arbSoupFragment,
 } from './verifier-fragments-code.js';
+export { arbRingbufFragment, arbTailCallFragment } from './verifier-fragments-maps.js';
 export type { FragmentContext, VerifierFragment, VerifierFuzzProgramType } from './verifier-fragments.js';

@@ -56,12 +56,17 @@ export function defineFragment<T extends { readonly kind: string }>(data: T,
   return f as T & VerifierFragment;
 }
 
-/** The maps generated programs name (by these names): all with 4-byte keys and 16-byte values. */
+/**
+ * The maps generated programs name (by these names): four with 4-byte keys and 16-byte values,
+ * a ring buffer and a program array (for tail calls).
+ */
 export const verifierFuzzMaps = {
   hash: { type: 'hash', keySize: 4, valueSize: 16, maxEntries: 8 },
   array: { type: 'array', keySize: 4, valueSize: 16, maxEntries: 4 },
   array_ro: { type: 'array', keySize: 4, valueSize: 16, maxEntries: 4, flags: 0x80 },
   percpu: { type: 'percpu_array', keySize: 4, valueSize: 16, maxEntries: 4 },
+  ringbuf: { type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096 },
+  progs: { type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 4 },
 } as const;
 
 /** A name in {@link verifierFuzzMaps}. */

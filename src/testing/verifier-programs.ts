@@ -25,10 +25,11 @@ import {
   arbAluFragment, arbCallFragment, arbHelperFragment, arbJoinFragment, arbLdAbsFragment, arbLoopFragment,
   arbRangeFragment, arbSoupFragment,
 } from './verifier-fragments-code.js';
+import { arbRingbufFragment, arbTailCallFragment } from './verifier-fragments-maps.js';
 import type { VerifierFragment, VerifierFuzzProgramType } from './verifier-fragments.js';
 
 /** The fragment kinds {@link arbVerifierProgram} draws from. */
-export const verifierFragmentKinds = ['map', 'packet', 'stack', 'loop', 'helper', 'alu', 'ctx', 'range', 'call', 'ldabs', 'join', 'soup'] as const;
+export const verifierFragmentKinds = ['map', 'packet', 'stack', 'loop', 'helper', 'alu', 'ctx', 'range', 'call', 'ldabs', 'join', 'soup', 'ringbuf', 'tailcall'] as const;
 
 /** One of {@link verifierFragmentKinds}. */
 export type VerifierFragmentKind = typeof verifierFragmentKinds[number];
@@ -37,7 +38,7 @@ const FRAGMENTS: { readonly [K in VerifierFragmentKind]: fc.Arbitrary<VerifierFr
   map: arbMapFragment, packet: arbPacketFragment, stack: arbStackFragment, loop: arbLoopFragment,
   helper: arbHelperFragment, alu: arbAluFragment, ctx: arbCtxFragment, range: arbRangeFragment,
   call: arbCallFragment, ldabs: arbLdAbsFragment, join: arbJoinFragment,
-  soup: arbSoupFragment,
+  soup: arbSoupFragment, ringbuf: arbRingbufFragment, tailcall: arbTailCallFragment,
 };
 
 /** Fragments of one kind. */
@@ -106,7 +107,7 @@ export function buildVerifierProgram(type: VerifierFuzzProgramType, fragments: r
  * Structured programs for differential verifier testing: a v1 program type, 1-4 fragments (map
  * lookups with and without null checks, packet bounds checks right and off by one, stack spills
  * and fills, bounded and unbounded loops, helper calls with good and bad arguments, random ALU
- * sequences, context accesses, index range checks, BPF-to-BPF calls, legacy packet loads, paths joining with different values, short runs of arbitrary instructions) and a return value. Every program assembles and encodes; whether
+ * sequences, context accesses, index range checks, BPF-to-BPF calls, legacy packet loads, paths joining with different values, short runs of arbitrary instructions, ring buffer records, tail calls) and a return value. Every program assembles and encodes; whether
  * it verifies is the question. Shrinking drops fragments and simplifies their fields.
  */
 export function arbVerifierProgram(opts: ArbVerifierProgramOptions = {}): fc.Arbitrary<GeneratedVerifierProgram> {

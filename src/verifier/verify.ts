@@ -105,9 +105,12 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
 /** check_max_stack_depth for the main program's call graph (JIT on: 16-byte rounding). */
 function checkStackDepth(s: Slots, st: Structure, depths: number[], progType: number): string | undefined {
   const starts = st.subprogStarts;
-  // bpf_enable_priv_stack: these types get PRIV_STACK_ADAPTIVE from the x86-64 JIT.
-  const privStack = progType === ProgType.KPROBE || progType === ProgType.TRACEPOINT || progType === ProgType.RAW_TRACEPOINT ||
-    progType === ProgType.PERF_EVENT;
+  // bpf_enable_priv_stack: these types get PRIV_STACK_ADAPTIVE from the x86-64 JIT, unless a
+  // subprogram has a tail call (check_max_stack_depth).
+  let tailCall = false;
+  for (let i = 0; i < s.len && !tailCall; i++) tailCall = s.code[i] === 0x85 && s.src[i] === 0 && s.imm[i] === 12;
+  const privStack = !tailCall && (progType === ProgType.KPROBE || progType === ProgType.TRACEPOINT ||
+    progType === ProgType.RAW_TRACEPOINT || progType === ProgType.PERF_EVENT);
   const round = (d: number): number => Math.ceil(d / 16) * 16;
   const walk = (idx: number, frame: number, depth: number): string | undefined => {
     const d = round(depths[idx] ?? 0);

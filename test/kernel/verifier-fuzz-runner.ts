@@ -19,7 +19,7 @@ import { progTypeNumber } from '../../src/loader/prog-names.js';
 import { createMap } from '../../src/maps/create.js';
 import { verify } from '../../src/verifier/verify.js';
 import type { VerifierMapSpec } from '../../src/verifier/types.js';
-import { arbVerifierProgram, verifierFuzzMaps } from '../../src/testing/index.js';
+import { arbVerifierProgram, verifierFuzzMaps, verifierFuzzProgramTypes } from '../../src/testing/index.js';
 import type { ArbVerifierProgramOptions, GeneratedVerifierProgram } from '../../src/testing/index.js';
 
 /** A verdict: accepted, or rejected with the error line. */
@@ -34,19 +34,26 @@ export interface Verdict {
 export interface FuzzMaps {
   /** fd by map name. */
   readonly fds: Readonly<Record<string, number>>;
+  /**
+   * A program array takes the type of the first program loaded with it and refuses others
+   * (EINVAL after verification), so each program type gets its own: fd by type.
+   */
+  readonly progArrays: Readonly<Record<string, number>>;
   /** The model's view: specs by fd. */
   readonly byFd: Readonly<Record<number, VerifierMapSpec>>;
   /** Closes the maps. */
   close(): void;
 }
 
-/** Creates the maps of `verifierFuzzMaps`. */
+/** Creates the maps of `verifierFuzzMaps` (the program array once per program type). */
 export function createFuzzMaps(): FuzzMaps {
   const made = Object.entries(verifierFuzzMaps).map(([name, spec]) => [name, spec, createMap({ ...spec, name })] as const);
+  const arrays = verifierFuzzProgramTypes.map((t) => [t, createMap({ ...verifierFuzzMaps.progs, name: 'progs' })] as const);
   return {
     fds: Object.fromEntries(made.map(([n, , m]) => [n, m.fd])),
-    byFd: Object.fromEntries(made.map(([, s, m]) => [m.fd, s])),
-    close: () => { for (const [, , m] of made) m.close(); },
+    progArrays: Object.fromEntries(arrays.map(([t, m]) => [t, m.fd])),
+    byFd: Object.fromEntries([...made.map(([, s, m]) => [m.fd, s]), ...arrays.map(([, m]) => [m.fd, verifierFuzzMaps.progs])]),
+    close: () => { for (const m of [...made.map(([, , x]) => x), ...arrays.map(([, x]) => x)]) m.close(); },
   };
 }
 
@@ -62,11 +69,11 @@ function possibleCpus(): number {
 const NR_CPUS = possibleCpus();
 
 /** The program's instructions with map names replaced by the fds (what both sides see). */
-export function resolveMaps(insns: readonly Instruction[], fds: Readonly<Record<string, number>>): Instruction[] {
+export function resolveMaps(insns: readonly Instruction[], maps: FuzzMaps, type: string): Instruction[] {
   return insns.map((i) => {
     if (i.map === undefined) return i;
     const { map, ...rest } = i;
-    return { ...rest, imm: fds[map]! };
+    return { ...rest, imm: map === 'progs' ? maps.progArrays[type]! : maps.fds[map]! };
   });
 }
 
@@ -119,7 +126,7 @@ export type ModelFn = (type: string, bytes: Uint8Array, maps: FuzzMaps) => Verdi
 
 /** Runs one program through the model and the kernel. */
 export function judge(p: GeneratedVerifierProgram, maps: FuzzMaps, model: ModelFn = modelVerdict): Judged {
-  const insns = resolveMaps(p.instructions, maps.fds);
+  const insns = resolveMaps(p.instructions, maps, p.type);
   const bytes = encode(insns);
   return { bytes, insns, model: model(p.type, bytes, maps), kernel: kernelVerdict(p.type, bytes) };
 }

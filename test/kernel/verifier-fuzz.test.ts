@@ -49,18 +49,26 @@ describe.skipIf(!kernel.ok)('verifier model vs the kernel on generated programs'
       expect(s.programs - s.verdictAgree).toBeGreaterThan(0);
       expect(lines.length).toBe(s.disagreements.length);
       expect(lines.length).toBe(s.programs - s.verdictAgree);
-      let shorter = 0;
+      let before = 0;
+      let after = 0;
+      let shortest = Infinity;
       for (const d of lines) {
         expect(d.seed).toBe(7);
         expect(d.kernel.ok).not.toBe(d.model.ok);
         const slots = d.hex.length / 16;
         expect(d.disassembly.filter((l) => /^\d+: /.test(l)).length).toBe(decode(Buffer.from(d.hex, 'hex'), { validate: false }).length);
-        expect(slots).toBeLessThanOrEqual(d.originalSlots);
-        if (slots < d.originalSlots) shorter++;
+        if (d.kernel.ok) {
+          before += d.originalSlots;
+          after += slots;
+          shortest = Math.min(shortest, slots);
+        }
         // The disagreement survives shrinking: past 12 slots exactly when the kernel accepts.
         expect(slots > 12).toBe(d.kernel.ok);
       }
-      expect(shorter).toBeGreaterThan(lines.length / 2);
+      // Shrinking simplifies the generated values, which mostly (not always) means fewer slots:
+      // the "too long" ones come down towards the 13 slots where the stand-in starts to refuse.
+      expect(after).toBeLessThan(before);
+      expect(shortest).toBe(13);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -4,7 +4,7 @@
  * expected lines stay the kernel's.
  */
 import { describe, it, expect } from 'vitest';
-import { asm, R0, R1, R2, R6, R7, R10 } from '../../src/asm/dsl/index.js';
+import { asm, R0, R1, R2, R3, R6, R7, R10 } from '../../src/asm/dsl/index.js';
 import type { ProgramItem } from '../../src/asm/dsl/index.js';
 import { encode } from '../../src/asm/encoding.js';
 import { verify } from '../../src/verifier/verify.js';
@@ -76,6 +76,18 @@ const CASES: Case[] = [
     insn: -1,
   },
   {
+    // ...but not when the program has a tail call anywhere (check_max_stack_depth).
+    name: 'a tail call takes the private stack away',
+    type: 'tracepoint',
+    items: [
+      asm.mov64(R6, R1), asm.st('u64', R10, -8, 0), asm.callSub('sub'), asm.mov64(R1, R6), asm.loadMap(R2, 'progs'), asm.mov64(R3, 0),
+      asm.call('tail_call'), asm.mov64(R0, 0), asm.exit(),
+      asm.label('sub'), asm.st('u64', R10, -512, 0), asm.mov64(R0, 0), asm.exit(),
+    ],
+    message: 'combined stack size of 2 calls is 528. Too large',
+    insn: -1,
+  },
+  {
     // `w7 = w1` of the context pointer is an unknown u32 (zext_32_to_64), not a 64-bit unknown:
     // the pointer math passes and the write is refused as unbounded.
     name: 'a 32-bit copy of a pointer is zero-extended',
@@ -108,12 +120,13 @@ const CASES: Case[] = [
 ];
 
 const ARRAY = { type: 'array', keySize: 4, valueSize: 16, maxEntries: 4 } as const;
+const PROGS = { type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 4 } as const;
 
 describe('verifier model: bugs found by the differential fuzzer', () => {
   for (const c of CASES) {
     it(c.name, () => {
       const { instructions } = asm.program(c.items, { source: false });
-      const r = verify(instructions, { type: c.type, maps: { array: ARRAY }, nrCpus: 2 });
+      const r = verify(instructions, { type: c.type, maps: { array: ARRAY, progs: PROGS }, nrCpus: 2 });
       if (c.message === '') {
         expect(r.error).toBeUndefined();
         expect(r.ok).toBe(true);
@@ -127,14 +140,20 @@ describe('verifier model: bugs found by the differential fuzzer', () => {
   it.skipIf(!kernel.ok)('the kernel gives the same lines', async () => {
     const { createMap } = await import('../../src/maps/create.js');
     const map = createMap({ ...ARRAY, name: 'array' });
+    const progs: { close(): void }[] = [];
     try {
       for (const c of CASES) {
+        // A program array takes the type of its first program, so each case gets its own.
+        const progArray = createMap({ ...PROGS, name: 'progs' });
+        progs.push(progArray);
         const { instructions } = asm.program(c.items, { source: false });
-        const bytes = encode(instructions.map((i) => (i.map === undefined ? i : { ...i, map: undefined, imm: map.fd })));
+        const bytes = encode(instructions.map((i) => (i.map === undefined ? i
+          : { ...i, map: undefined, imm: i.map === 'progs' ? progArray.fd : map.fd })));
         expect(kernelVerdict(c.type, bytes), c.name).toEqual(c.message === '' ? { ok: true } : { ok: false, message: c.message });
       }
     } finally {
       map.close();
+      for (const p of progs) p.close();
     }
   });
 });
