@@ -48,6 +48,27 @@ describe('RingbufConsumer.peek/advance (what the async iterator uses)', () => {
     expect(c.consumerPosition).toBe(32);
   });
 
+  it('consume reads the producer position again: a record committed meanwhile is not left behind', () => {
+    // The kernel wakes the consumer only for a record committed at the consumer position; a record
+    // committed while consume() was busy would otherwise wait for a wakeup that never comes.
+    const r = fakeRing(256);
+    r.write(Uint8Array.of(1));
+    const c = r.consumer();
+    const seen: number[] = [];
+    c.consume((x) => {
+      seen.push(x[0]!);
+      if (x[0]! < 3) r.write(Uint8Array.of(x[0]! + 1));
+    });
+    expect(seen).toEqual([1, 2, 3]);
+    const raw: number[] = [];
+    r.write(Uint8Array.of(4));
+    c.consumeRaw((d, o) => {
+      raw.push(d[o]!);
+      if (d[o]! < 6) r.write(Uint8Array.of(d[o]! + 1));
+    });
+    expect(raw).toEqual([4, 5, 6]);
+  });
+
   it('consume commits a record even when the handler throws', () => {
     const r = fakeRing(256);
     r.write(Uint8Array.of(7));

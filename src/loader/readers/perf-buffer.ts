@@ -213,7 +213,7 @@ export class PerfBufferReader implements AsyncIterable<PerfSample>, Disposable {
           this.#reportLost(r);
         }
         // A ring drained earlier in this pass may have filled while later ones were being yielded:
-        // go round again rather than wait (waits are edge-triggered; see wait.ts).
+        // go round again rather than pay for a wait.
         if (this.#rings.some((r) => r.ring.pending)) continue;
         if (await this.#wait(-1, opts.signal) === 'aborted') return;
       }

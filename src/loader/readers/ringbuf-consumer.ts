@@ -78,8 +78,11 @@ export class RingbufConsumer {
     const base = this.data.byteOffset;
     let count = 0;
     let cons = this.consumerPosition;
-    const prod = this.producerPosition;
-    while (cons < prod && count < limit) {
+    let prod = this.producerPosition;
+    // Read the producer position again whenever it is reached, as libbpf does: the kernel wakes a
+    // waiting consumer only for a record committed exactly at the consumer position, so stopping on
+    // a stale producer position could leave a record behind with no wakeup to come for it.
+    while (count < limit && (cons < prod || cons < (prod = this.producerPosition))) {
       const at = cons & this.mask;
       const len = this.dataView.getUint32(at, true);
       if (len & RINGBUF_BUSY_BIT) break;
@@ -111,9 +114,9 @@ export class RingbufConsumer {
   consumeRaw(handler: (data: Uint8Array, offset: number, length: number) => void, limit = Infinity): number {
     let count = 0;
     let cons = this.consumerPosition;
-    const prod = this.producerPosition;
+    let prod = this.producerPosition;
     const dv = this.dataView;
-    while (cons < prod && count < limit) {
+    while (count < limit && (cons < prod || cons < (prod = this.producerPosition))) {
       const at = cons & this.mask;
       const len = dv.getUint32(at, true);
       if (len & RINGBUF_BUSY_BIT) break;

@@ -63,7 +63,7 @@ export class TracePipeReader implements AsyncIterable<TraceLine>, Disposable {
   readonly #onOpenAbort: (() => void) | undefined;
   #partial = '';
   #eof = false;
-  /** Whether the last consume() stopped on its budget with data left (then do not wait for an edge). */
+  /** Whether the last consume() stopped on its budget with data left (then read on instead of waiting). */
   #more = false;
   #lines = 0;
   #unparsed = 0;
@@ -180,7 +180,7 @@ export class TracePipeReader implements AsyncIterable<TraceLine>, Disposable {
       for (;;) {
         if (this.#state.closed || opts.signal?.aborted) return;
         this.consume((l) => batch.push(l));
-        // Wait only right after a read that found nothing (waits are edge-triggered: see wait.ts).
+        // Wait only right after a read that found nothing.
         if (batch.length === 0) {
           if (await this.#wait(opts.signal) === 'aborted') return;
           continue;
@@ -204,8 +204,7 @@ export class TracePipeReader implements AsyncIterable<TraceLine>, Disposable {
   async #wait(signal: AbortSignal | undefined): Promise<WaitOutcome> {
     if (this.#state.closed || signal?.aborted || this.#eof) return 'aborted';
     if (this.#more) {
-      // Data is left but the budget ran out: let the event loop run, then read on (no edge will come
-      // for data already there: waits are edge-triggered, see wait.ts).
+      // Data is left but the budget ran out: let the event loop run, then read on.
       await new Promise((r) => setImmediate(r));
       return this.#state.closed || signal?.aborted ? 'aborted' : 'ready';
     }

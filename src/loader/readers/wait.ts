@@ -4,14 +4,18 @@
  * ffi-rs runs an async call (`runInNewThread`) on a libuv thread-pool thread, and the pool has only
  * four threads (UV_THREADPOOL_SIZE) that fs, dns and zlib also use. One blocking wait per reader would
  * starve them with a few readers open, so the whole process has ONE epoll instance and at most one
- * `epoll_wait` in flight, whichever readers are waiting. When no reader is waiting any more, an
- * eventfd wakes the wait so the thread is given back and the process can exit.
+ * `epoll_wait` in flight, whichever readers are waiting. Each fd is registered EPOLLONESHOT: it fires
+ * once, then stays quiet until its reader re-arms it after draining (re-arming re-checks readiness, so
+ * a record that arrived in between is not missed). When no reader is waiting any more, an eventfd
+ * wakes the wait so the thread is given back and the process can exit.
  *
- * Fds are registered once, edge-triggered (EPOLLET), so a wait costs no epoll_ctl. That is safe
- * because every reader drains its fd completely and then starts waiting in the same synchronous
- * stretch of JavaScript: an edge reported before the wait began was for data the drain already saw
- * (the dispatch of epoll results runs on the same thread, so it cannot slip in between), and any
- * later data raises a new edge.
+ * Why re-arm (one epoll_ctl, ~9 µs) instead of edge-triggered registration: the kernel wakes a ring
+ * buffer's consumer only for a record committed exactly at the consumer position it reads, and a
+ * consumer's store of that position can still sit in the CPU's store buffer while it reads the next
+ * header (JavaScript has no fence to prevent it). The producer may then see an old position and not
+ * wake anyone. EPOLL_CTL_MOD re-checks readiness inside the kernel after our stores are visible, which
+ * closes that window (libbpf gets the same from level-triggered epoll). bench/ringbuf found the race
+ * with edge-triggered waits.
  * @module
  */
 import { readSync, writeSync } from 'node:fs';
@@ -25,8 +29,9 @@ const EFD_CLOEXEC = 0o2000000;
 const EFD_NONBLOCK = 0o4000;
 const EPOLL_CTL_ADD = 1;
 const EPOLL_CTL_DEL = 2;
+const EPOLL_CTL_MOD = 3;
 const EPOLLIN = 0x001;
-const EPOLLET = 1 << 31;
+const EPOLLONESHOT = 1 << 30;
 const EINTR = 4;
 const MAX_EVENTS = 64;
 /** `struct epoll_event` is packed on x86_64 (12 bytes, data at 4), naturally aligned elsewhere. */
@@ -39,7 +44,8 @@ export type WaitOutcome = 'ready' | 'timeout' | 'aborted';
 interface Watch {
   readonly fd: number;
   readonly token: number;
-  /** The pending wait's completion, when a reader waits on this fd. */
+  added: boolean;
+  armed: boolean;
   wake: ((o: WaitOutcome) => void) | undefined;
 }
 
@@ -50,8 +56,7 @@ class Waiter {
   #ctl: NativeBuffer | undefined;
   #watches = new Map<number, Watch>();
   #next = 1;
-  /** Watches with a reader waiting on them. */
-  #waiting = 0;
+  #armed = 0;
   #running = false;
   readonly #one = Buffer.alloc(8);
 
@@ -81,33 +86,30 @@ class Waiter {
     return epollCtl(this.#epfd!.fd, op, fd, this.#ctl!.addr);
   }
 
-  /** Adds `fd` to the epoll set (readable, edge-triggered); returns its token. */
+  /** Registers `fd` (not yet armed); returns its token. */
   add(fd: number): number {
     this.#setup();
     const token = this.#next++;
-    const rc = this.#ctlRaw(EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLET, token);
-    if (rc < 0) throw syscallError('epoll_ctl(EPOLL_CTL_ADD)', -rc);
-    this.#watches.set(token, { fd, token, wake: undefined });
+    this.#watches.set(token, { fd, token, added: false, armed: false, wake: undefined });
     return token;
   }
 
-  /** Ends a wait on the fd (as `'aborted'`) and removes it from the epoll set; call before closing it. */
+  /** Removes the fd from the epoll set; call before closing it. */
   remove(token: number): void {
     const w = this.#watches.get(token);
     if (!w) return;
-    w.wake?.('aborted');
+    this.#disarm(w, 'aborted');
     this.#watches.delete(token);
-    this.#ctlRaw(EPOLL_CTL_DEL, w.fd, 0, 0);
+    if (w.added) this.#ctlRaw(EPOLL_CTL_DEL, w.fd, 0, 0);
   }
 
   /**
-   * Resolves when one of the fds becomes readable (`'ready'`), after `timeoutMs` (`'timeout'`;
-   * negative waits forever), or when `signal` aborts (`'aborted'`). The caller must have drained the
-   * fds just before, in the same synchronous stretch (edge-triggered: see the module comment).
+   * Resolves when one of the fds is readable (`'ready'`), after `timeoutMs` (`'timeout'`; negative
+   * waits forever), or when `signal` aborts (`'aborted'`).
    */
   wait(tokens: readonly number[], timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome> {
     if (signal?.aborted) return Promise.resolve('aborted');
-    return new Promise<WaitOutcome>((resolve) => {
+    return new Promise<WaitOutcome>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const watches: Watch[] = [];
       let settled = false;
@@ -116,25 +118,22 @@ class Waiter {
         settled = true;
         if (timer) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        for (const w of watches) {
-          if (w.wake !== finish) continue;
-          w.wake = undefined;
-          this.#waiting--;
-        }
-        // Nobody left to wait for: wake the epoll_wait so its thread goes back to the pool. (After a
-        // 'ready' the loop is running this very dispatch and stops by itself.)
-        if (this.#waiting === 0 && this.#running && o !== 'ready') writeSync(this.#efd!.fd, this.#one);
+        for (const w of watches) this.#disarm(w, undefined);
         resolve(o);
       };
       const onAbort = (): void => finish('aborted');
-      for (const t of tokens) {
-        const w = this.#watches.get(t);
-        if (!w) continue;
-        // A newer wait on the same fd replaces an older one, which ends as aborted.
-        w.wake?.('aborted');
-        w.wake = finish;
-        this.#waiting++;
-        watches.push(w);
+      try {
+        for (const t of tokens) {
+          const w = this.#watches.get(t);
+          if (!w) continue;
+          watches.push(w);
+          this.#arm(w, finish);
+        }
+      } catch (e) {
+        settled = true;
+        for (const w of watches) this.#disarm(w, undefined);
+        reject(e as Error);
+        return;
       }
       if (watches.length === 0) {
         finish('aborted');
@@ -146,25 +145,58 @@ class Waiter {
     });
   }
 
+  #arm(w: Watch, wake: (o: WaitOutcome) => void): void {
+    w.wake = wake;
+    if (w.armed) return;
+    const rc = this.#ctlRaw(w.added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, w.fd, EPOLLIN | EPOLLONESHOT, w.token);
+    if (rc < 0) throw syscallError('epoll_ctl', -rc);
+    w.added = true;
+    w.armed = true;
+    this.#armed++;
+  }
+
+  /** Stops watching `w` until re-armed, waking its waiter with `outcome` when given. */
+  #disarm(w: Watch, outcome: WaitOutcome | undefined): void {
+    const wake = w.wake;
+    w.wake = undefined;
+    if (w.armed) {
+      w.armed = false;
+      this.#armed--;
+      // Quiet the fd in the kernel too, or it would fire into a wait nobody listens to.
+      this.#ctlRaw(EPOLL_CTL_MOD, w.fd, EPOLLONESHOT, 0);
+      if (this.#armed === 0 && this.#running) writeSync(this.#efd!.fd, this.#one);
+    }
+    if (outcome && wake) wake(outcome);
+  }
+
   async #loop(): Promise<void> {
     this.#running = true;
     try {
-      while (this.#waiting > 0) {
+      while (this.#armed > 0) {
         const n = await epollWait(this.#epfd!.fd, this.#events!.addr, MAX_EVENTS, -1);
         if (n === -EINTR) continue;
         if (n < 0) throw syscallError('epoll_wait', -n);
         const b = this.#events!.bytes;
         for (let i = 0; i < n; i++) {
           const token = b.readUInt32LE(i * EV_SIZE + EV_DATA);
-          if (token === 0) drainEventfd(this.#efd!.fd);
-          // An edge on an fd nobody waits on is dropped: its reader drains before it next waits.
-          else this.#watches.get(token)?.wake?.('ready');
+          if (token === 0) {
+            drainEventfd(this.#efd!.fd);
+            continue;
+          }
+          const w = this.#watches.get(token);
+          if (!w || !w.armed) continue;
+          // ONESHOT: the kernel has already disarmed it.
+          w.armed = false;
+          this.#armed--;
+          const wake = w.wake;
+          w.wake = undefined;
+          wake?.('ready');
         }
       }
     } catch (e) {
       // A failing epoll_wait is a bug, not a condition readers can handle: wake them all as ready so
       // they re-check their rings, and report it.
-      for (const w of this.#watches.values()) w.wake?.('ready');
+      for (const w of this.#watches.values()) this.#disarm(w, 'ready');
       process.emitWarning(`ts-ebpf readers: ${(e as Error).message}`);
     } finally {
       this.#running = false;
@@ -183,12 +215,12 @@ function drainEventfd(fd: number): void {
 
 let shared: Waiter | undefined;
 
-/** A registration of fds with the process-wide waiter. */
+/** A registration of one fd with the process-wide waiter. */
 export class Readiness {
   readonly #tokens: number[] = [];
   readonly #waiter: Waiter;
 
-  /** Registers `fds` for readability (one epoll_ctl each, now; none per wait). */
+  /** Registers `fds` (readable = EPOLLIN); nothing is watched until {@link wait}. */
   constructor(fds: readonly number[]) {
     this.#waiter = shared ??= new Waiter();
     try {
@@ -200,8 +232,8 @@ export class Readiness {
   }
 
   /**
-   * Waits until any of the fds becomes readable, `timeoutMs` passes (negative: no timeout), or
-   * `signal` aborts. Never blocks the event loop. Drain the fds first, synchronously before calling.
+   * Waits until any of the fds is readable, `timeoutMs` passes (negative: no timeout), or `signal`
+   * aborts. Never blocks the event loop.
    */
   wait(timeoutMs = -1, signal?: AbortSignal): Promise<WaitOutcome> {
     return this.#waiter.wait(this.#tokens, timeoutMs, signal);
