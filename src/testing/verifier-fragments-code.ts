@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import type { Instruction } from '../asm/instruction.js';
 import { asm, R0, R1, R2, R3, R4, R6, R7, R8, R9, R10 } from '../asm/dsl/index.js';
-import type { ProgramItem } from '../asm/dsl/index.js';
+import type { ProgramItem, WritableRegister } from '../asm/dsl/index.js';
 import {
   CTX_FIELDS, I, MEM, PACKET_LAYOUT, defineFragment, mapName, random, size,
 } from './verifier-fragments.js';
@@ -28,17 +28,23 @@ export const arbLoopFragment: fc.Arbitrary<VerifierFragment> = fc.record({
   n: fc.integer({ min: 1, max: 24 }),
   step: fc.integer({ min: 1, max: 3 }),
   is32: fc.boolean(),
-  body: fc.boolean(),
+  /** The loop body: nothing, a sum, or a byte written at the counter's index into the stack or a map value. */
+  body: fc.constantFrom('none', 'add', 'add', 'stack', 'stack', 'map'),
 }).map((f) => defineFragment(f, (ctx) => {
-  const head = ctx.label('head');
+  const head = ctx.label('head'), end = ctx.label('end');
   const jlt = f.is32 ? asm.jlt32 : asm.jlt64;
   const jsgt = f.is32 ? asm.jsgt32 : asm.jsgt64;
-  const body = f.body ? [asm.add64(R8, 3)] : [];
-  const init8 = f.body ? [asm.mov64(R8, 0)] : [];
+  const body = f.body === 'add' ? [asm.add64(R8, 3)]
+    : f.body === 'stack' ? [asm.mov64(R2, R10), asm.add64(R2, -32), asm.add64(R2, R7), asm.st('u8', R2, 0, 1)]
+      : f.body === 'map' ? [asm.mov64(R2, R9), asm.add64(R2, R7), asm.st('u8', R2, 0, 1)] : [];
+  const init8: ProgramItem[] = f.body === 'add' ? [asm.mov64(R8, 0)]
+    : f.body === 'map' ? [asm.st('u32', R10, -4, 0), asm.mov64(R2, R10), asm.add64(R2, -4), asm.loadMap(R1, 'array'),
+      asm.call('map_lookup_elem'), asm.jeq64(R0, 0, end), asm.mov64(R9, R0)] : [];
+  const done = [asm.label(end), asm.mov64(R0, 0)];
   switch (f.shape) {
-    case 'up': return [...init8, asm.mov64(R7, 0), asm.label(head), ...body, asm.add64(R7, f.step), jlt(R7, f.n, head)];
-    case 'down': return [...init8, asm.mov64(R7, f.n), asm.label(head), ...body, asm.sub64(R7, f.step), jsgt(R7, 0, head)];
-    case 'masked': return [...random(R7), ...init8, asm.and64(R7, f.n), asm.label(head), ...body, asm.sub64(R7, f.step), jsgt(R7, 0, head)];
+    case 'up': return [...init8, asm.mov64(R7, 0), asm.label(head), ...body, asm.add64(R7, f.step), jlt(R7, f.n, head), ...done];
+    case 'down': return [...init8, asm.mov64(R7, f.n), asm.label(head), ...body, asm.sub64(R7, f.step), jsgt(R7, 0, head), ...done];
+    case 'masked': return [...random(R7), ...init8, asm.and64(R7, f.n), asm.label(head), ...body, asm.sub64(R7, f.step), jsgt(R7, 0, head), ...done];
     case 'forever_unknown': return [...random(R7), asm.label(head), asm.add32(R7, f.step), asm.jne32(R7, 0, head)];
     case 'forever_const': return [asm.label(head), asm.mov64(R7, f.n), asm.jeq64(R7, f.n, head)];
     default: return [asm.label(head), asm.ja(head)];
@@ -63,13 +69,15 @@ const HELPERS_FOR: Readonly<Record<VerifierFuzzProgramType, readonly Helper[]>> 
 };
 
 /** Arguments of each helper: `good`, and two bad variants `a` and `b` (see each case). */
-function helperArgs(helper: Helper, bad: string, n: number, map: MapName): ProgramItem[] {
-  const buf = [asm.mov64(R1, R10), asm.add64(R1, -16)];
+function helperArgs(helper: Helper, bad: string, n: number, map: MapName, onStack: boolean): ProgramItem[] {
+  // The buffer: 16 bytes at fp-16, or what R9 points at (a map value or checked packet bytes).
+  const ptr = (r: WritableRegister): ProgramItem[] => (onStack ? [asm.mov64(r, R10), asm.add64(r, -16)] : [asm.mov64(r, R9)]);
+  const buf = ptr(R1);
   switch (helper) {
     case 'map_update_elem': return [
       asm.st('u32', R10, -4, 0), asm.st('u64', R10, -24, 0), bad === 'a' ? [] : asm.st('u64', R10, -16, 0),
       asm.loadMap(R1, map), bad === 'b' ? asm.mov64(R2, 0) : [asm.mov64(R2, R10), asm.add64(R2, -4)],
-      asm.mov64(R3, R10), asm.add64(R3, -24), asm.mov64(R4, 0)];
+      onStack ? [asm.mov64(R3, R10), asm.add64(R3, -24)] : asm.mov64(R3, R9), asm.mov64(R4, 0)];
     case 'map_delete_elem': return [
       bad === 'a' ? [] : asm.st('u32', R10, -4, 1), bad === 'b' ? asm.mov64(R1, 0) : asm.loadMap(R1, map),
       asm.mov64(R2, R10), asm.add64(R2, -4)];
@@ -80,7 +88,7 @@ function helperArgs(helper: Helper, bad: string, n: number, map: MapName): Progr
       bad === 'b' ? [] : asm.add64(R1, -8), asm.mov64(R2, Math.min(n, 12))];
     case 'skb_load_bytes': return [
       bad === 'a' ? [...random(R4), asm.and64(R4, 31)] : asm.mov64(R4, n), asm.mov64(R1, R6), asm.mov64(R2, 0),
-      asm.mov64(R3, bad === 'b' ? R6 : R10), bad === 'b' ? [] : asm.add64(R3, -16)];
+      bad === 'b' ? asm.mov64(R3, R6) : ptr(R3)];
     case 'get_current_comm': return [
       bad === 'b' ? random(R2) : asm.mov64(R2, n), bad === 'a' ? asm.mov64(R1, 0) : buf];
     case 'xdp_adjust_head': return [asm.mov64(R1, bad === 'a' ? R10 : R6), asm.mov64(R2, bad === 'b' ? -n : n)];
@@ -103,10 +111,20 @@ export const arbHelperFragment: fc.Arbitrary<VerifierFragment> = fc.record({
   readClobbered: fc.oneof({ arbitrary: fc.constant(false), weight: 9 }, { arbitrary: fc.constant(true), weight: 1 }),
   /** Swap a helper the program type is not meant to have for one it is (else call it anyway). */
   fit: fc.constantFrom(true, true, true, false),
+  /** Where buffer arguments point: the stack, a map value, or 16 bounds-checked packet bytes. */
+  buffer: fc.constantFrom('stack', 'stack', 'stack', 'map', 'packet'),
 }).map((f) => defineFragment(f, (ctx) => {
   const mine = HELPERS_FOR[ctx.type];
   const helper = !f.fit || mine.includes(f.helper) ? f.helper : mine[f.n % mine.length]!;
-  return [helperArgs(helper, f.bad, f.n, f.map), asm.call(helper), f.readClobbered ? asm.mov64(R9, R1) : []];
+  const end = ctx.label('end');
+  const [data, dataEnd] = PACKET_LAYOUT[ctx.type === 'xdp' ? 'xdp' : 'skb'];
+  const buffer: ProgramItem[] = f.buffer === 'map'
+    ? [asm.st('u32', R10, -4, 0), asm.mov64(R2, R10), asm.add64(R2, -4), asm.loadMap(R1, 'hash'),
+      asm.call('map_lookup_elem'), asm.jeq64(R0, 0, end), asm.mov64(R9, R0)]
+    : f.buffer === 'packet' ? [asm.ldx('u32', R9, R6, data), asm.ldx('u32', R3, R6, dataEnd), asm.mov64(R4, R9),
+      asm.add64(R4, 16), asm.jgt64(R4, R3, end)] : [];
+  return [buffer, helperArgs(helper, f.bad, f.n, f.map, f.buffer === 'stack'), asm.call(helper),
+    f.readClobbered ? asm.mov64(R8, R1) : [], asm.label(end)];
 }));
 
 // ---- ALU sequences -----------------------------------------------------------------------------
