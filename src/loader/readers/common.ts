@@ -126,6 +126,14 @@ export class ReaderState {
     if (this.#closed) throw new BadInputError(`${this.what} is closed`);
   }
 
+  /** Throws when closed or when a reading loop runs (consume() would race with it). */
+  checkIdle(): void {
+    this.check();
+    if (this.#busy) {
+      throw new BadInputError(`${this.what} is being read by a loop (iterator or read()): consume() cannot run beside it`);
+    }
+  }
+
   /** Marks a long-running consumer (iterator or read()); throws when one is already running. */
   enter(): void {
     this.check();

@@ -156,9 +156,16 @@ export class PerfBufferReader implements AsyncIterable<PerfSample>, Disposable {
     this.#onLost?.(r.cpu, delta);
   }
 
-  /** Hands every sample waiting now, CPU by CPU, to `onSample`, without waiting. Returns how many. */
+  /**
+   * Hands every sample waiting now, CPU by CPU, to `onSample`, without waiting. Returns how many.
+   * Not while a reading loop (iterator or read()) runs: that throws BadInputError.
+   */
   consume(onSample: PerfSampleCallback): number {
-    this.#state.check();
+    this.#state.checkIdle();
+    return this.#consume(onSample);
+  }
+
+  #consume(onSample: PerfSampleCallback): number {
     let n = 0;
     for (const r of this.#rings) {
       const cpu = r.cpu;
@@ -184,7 +191,7 @@ export class PerfBufferReader implements AsyncIterable<PerfSample>, Disposable {
     let n = 0;
     try {
       for (;;) {
-        n += this.consume(onSample);
+        n += this.#consume(onSample);
         if (await this.#wait(-1, opts.signal) === 'aborted') return n;
       }
     } finally {

@@ -128,10 +128,15 @@ export class RingBufferReader implements AsyncIterable<Uint8Array>, Disposable {
 
   /**
    * Hands every record committed so far to `onRecord`, without waiting, and returns how many.
-   * The position is committed after each record (also when `onRecord` throws).
+   * The position is committed after each record (also when `onRecord` throws). Not while a reading
+   * loop (iterator or read()) runs: that throws BadInputError.
    */
   consume(onRecord: RingBufferHandler, limit = Infinity): number {
-    this.#state.check();
+    this.#state.checkIdle();
+    return this.#consume(onRecord, limit);
+  }
+
+  #consume(onRecord: RingBufferHandler, limit = Infinity): number {
     const n = this.#ring.consume(onRecord, limit);
     this.#records += n;
     return n;
@@ -143,7 +148,7 @@ export class RingBufferReader implements AsyncIterable<Uint8Array>, Disposable {
    * returns. Returns the number of records handed over.
    */
   consumeRaw(onRecord: RingBufferRawHandler, limit = Infinity): number {
-    this.#state.check();
+    this.#state.checkIdle();
     const n = this.#ring.consumeRaw(onRecord, limit);
     this.#records += n;
     return n;
@@ -168,7 +173,7 @@ export class RingBufferReader implements AsyncIterable<Uint8Array>, Disposable {
     let n = 0;
     try {
       for (;;) {
-        const got = this.consume(onRecord);
+        const got = this.#consume(onRecord);
         n += got;
         if (await this.#waitMore(got, opts.signal) === 'aborted') return n;
       }

@@ -104,10 +104,14 @@ export class TracePipeReader implements AsyncIterable<TraceLine>, Disposable {
 
   /**
    * Reads what the pipe holds now (up to about 1 MiB), without waiting, and hands each complete
-   * event line to `onLine`. Returns the number of lines handed over.
+   * event line to `onLine`. Returns the number of lines handed over. Not while a reading loop runs.
    */
   consume(onLine: TraceLineHandler): number {
-    this.#state.check();
+    this.#state.checkIdle();
+    return this.#consume(onLine);
+  }
+
+  #consume(onLine: TraceLineHandler): number {
     let n = 0;
     let budget = DRAIN_BUDGET;
     this.#more = false;
@@ -164,7 +168,7 @@ export class TracePipeReader implements AsyncIterable<TraceLine>, Disposable {
     let n = 0;
     try {
       for (;;) {
-        n += this.consume(onLine);
+        n += this.#consume(onLine);
         if (await this.#wait(opts.signal) === 'aborted') return n;
       }
     } finally {
@@ -179,7 +183,7 @@ export class TracePipeReader implements AsyncIterable<TraceLine>, Disposable {
       const batch: TraceLine[] = [];
       for (;;) {
         if (this.#state.closed || opts.signal?.aborted) return;
-        this.consume((l) => batch.push(l));
+        this.#consume((l) => batch.push(l));
         // Wait only right after a read that found nothing.
         if (batch.length === 0) {
           if (await this.#wait(opts.signal) === 'aborted') return;
