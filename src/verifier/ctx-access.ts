@@ -139,7 +139,9 @@ export function ctxAccess(progType: number, eat: number, off: number, size: numb
     case ProgType.XDP: ok = xdp(off, size, write, info, ldsx, eat); break;
     // 6.18.2 lets kprobes write pt_regs; the running 6.18 stable kernel (our oracle) refuses it.
     case ProgType.KPROBE: ok = off >= 0 && off < PT_REGS_SIZE && !write && off % size === 0 && off + size <= PT_REGS_SIZE; break;
-    case ProgType.TRACEPOINT: ok = off >= 8 && off < 2048 && !write && off % size === 0; break;
+    // tp_prog_is_valid_access compares `off < sizeof(void *)` unsigned, so negative offsets pass;
+    // PERF_MAX_TRACE_SIZE is 8192.
+    case ProgType.TRACEPOINT: ok = (off < 0 || off >= 8) && off < 8192 && !write && off % size === 0; break;
     case ProgType.RAW_TRACEPOINT: ok = off >= 0 && off < 96 && !write && off % size === 0; break;
     case ProgType.PERF_EVENT: ok = perfEvent(off, size, write); break;
     case ProgType.LWT_IN: case ProgType.LWT_OUT: case ProgType.LWT_XMIT: case ProgType.LWT_SEG6LOCAL:

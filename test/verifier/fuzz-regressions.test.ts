@@ -88,6 +88,19 @@ const CASES: Case[] = [
     insn: -1,
   },
   {
+    // tp_prog_is_valid_access: `off < sizeof(void *)` is an unsigned compare, so an aligned
+    // negative offset is accepted; the upper limit is PERF_MAX_TRACE_SIZE, 8192. Offset 8190
+    // passes, 8192 does not.
+    name: 'tracepoint context reads at negative offsets and up to 8192',
+    type: 'tracepoint',
+    items: [
+      asm.ldx('u16', R7, R1, -2), asm.ldx('u64', R7, R1, -16), asm.ldx('u16', R7, R1, 8190), asm.ldx('u64', R7, R1, 4000),
+      asm.ldx('u8', R7, R1, 8192), asm.mov64(R0, 0), asm.exit(),
+    ],
+    message: 'invalid bpf_context access off=8192 size=1',
+    insn: 4,
+  },
+  {
     // `w7 = w1` of the context pointer is an unknown u32 (zext_32_to_64), not a 64-bit unknown:
     // the pointer math passes and the write is refused as unbounded.
     name: 'a 32-bit copy of a pointer is zero-extended',
