@@ -362,7 +362,9 @@ export function checkHelperCall(env: Env, i: number, leak: LeakChecker): boolean
     r0.ref = meta.refObj;
   }
   regs[0] = r0;
-  if (h.changesPkt) clearPktPointers(env);
+  // A tail call that falls through in the main frame leaves packet pointers valid
+  // (check_helper_call sets changes_data = false there).
+  if (h.changesPkt && !(id === 12 && env.state.frames.length === 1)) clearPktPointers(env);
   void markPtrOrNull;
   return false;
 }

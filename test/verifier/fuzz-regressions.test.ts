@@ -101,6 +101,18 @@ const CASES: Case[] = [
     insn: 4,
   },
   {
+    // In the main frame a tail call that falls through keeps packet pointers (changes_data is
+    // cleared for it): r7 is still a packet pointer after it.
+    name: 'packet pointers survive a tail call in the main frame',
+    type: 'xdp',
+    items: [
+      asm.mov64(R6, R1), asm.ldx('u32', R7, R6, 0), asm.mov64(R1, R6), asm.loadMap(R2, 'progs'), asm.mov64(R3, 0),
+      asm.call('tail_call'), asm.mov64(R2, R10), asm.add64(R2, R7), asm.mov64(R0, 0), asm.exit(),
+    ],
+    message: 'R2 pointer += pointer prohibited',
+    insn: 8,
+  },
+  {
     // `w7 = w1` of the context pointer is an unknown u32 (zext_32_to_64), not a 64-bit unknown:
     // the pointer math passes and the write is refused as unbounded.
     name: 'a 32-bit copy of a pointer is zero-extended',
