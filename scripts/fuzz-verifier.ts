@@ -2,10 +2,11 @@
  * `npm run fuzz:verifier -- [--runs N] [--seed S] [--out FILE] [--types a,b] [--json]`: generates
  * structured programs (`arbVerifierProgram` from ts-ebpf/testing), runs each through the verifier
  * model and the running kernel, and prints verdict and error-line agreement. Every verdict
- * disagreement is shrunk and appended to FILE (default ./verifier-disagreements.jsonl) as JSON:
- * seed and path, the program as disassembly and hex bytes, both verdicts. Needs root (bpf()).
+ * disagreement is shrunk and appended to FILE (default ./verifier-disagreements.jsonl, removed
+ * first; not created when there are none) as JSON: seed and path, the program as disassembly and
+ * hex bytes, both verdicts. Needs root (bpf()).
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { runFuzz } from '../test/kernel/verifier-fuzz-runner.js';
 import type { FuzzSummary } from '../test/kernel/verifier-fuzz-runner.js';
 import { kernelTestContext } from '../test/kernel/privileged.js';
@@ -57,8 +58,12 @@ function progress(done: number, total: number, s: FuzzSummary): void {
   }
 }
 
-writeFileSync(out, '');
-const s = runFuzz({ seed, runs, out, onProgress: progress, ...(types ? { gen: { types } } : {}) });
+// Disagreements are appended as they are found: start from no file, and leave none when there are none.
+rmSync(out, { force: true });
+const s = runFuzz({
+  seed, runs, out, onProgress: progress, ...(types ? { gen: { types } } : {}),
+  onShrink: (n) => process.stderr.write(`shrinking ${n} disagreement${n === 1 ? '' : 's'}...\n`),
+});
 const disagree = s.programs - s.verdictAgree;
 if (json) {
   console.log(JSON.stringify({

@@ -160,7 +160,9 @@ export const arbPacketFragment: fc.Arbitrary<VerifierFragment> = fc.record({
   kind: fc.constant('packet' as const),
   len: fc.integer({ min: 1, max: 40 }),
   /** `gt`, `ge`, `lt_rev`: right checks; `wrong`: the branch the wrong way round; `none`: no check. */
-  cmp: fc.constantFrom('gt', 'gt', 'ge', 'lt_rev', 'wrong', 'none'),
+  cmp: fc.constantFrom('gt', 'gt', 'ge', 'lt_rev', 'wrong', 'none', 'jmp32', 'eq'),
+  /** Check `data_meta + len <= data` and access the metadata instead (XDP and tc have it). */
+  meta: fc.constantFrom(false, false, false, false, true),
   size,
   /** Where the access ends relative to the checked length: 0 is the last byte, 1 is off by one. */
   slack: fc.constantFrom(0, 0, 0, 0, 0, 1, 1, -1, -4),
@@ -169,12 +171,15 @@ export const arbPacketFragment: fc.Arbitrary<VerifierFragment> = fc.record({
   fit: fc.constantFrom(true, true, true, false),
 }).map((f) => defineFragment(f, (ctx) => {
   if (f.fit && !PACKET_TYPES.has(ctx.type)) return [];
-  const [data, dataEnd] = PACKET_LAYOUT[ctx.type === 'xdp' ? 'xdp' : 'skb'];
+  const [pktData, pktEnd] = PACKET_LAYOUT[ctx.type === 'xdp' ? 'xdp' : 'skb'];
+  // data_meta sits at 8 in xdp_md and 140 in __sk_buff; it is bounded by data.
+  const [data, dataEnd] = f.meta ? [ctx.type === 'xdp' ? 8 : 140, pktData] : [pktData, pktEnd];
   const end = ctx.label('end');
   const off = f.len - f.size + f.slack;
   const sz = MEM[f.size]!;
   const check = f.cmp === 'gt' ? [asm.jgt64(R4, R3, end)] : f.cmp === 'ge' ? [asm.jge64(R4, R3, end)]
-    : f.cmp === 'lt_rev' ? [asm.jlt64(R3, R4, end)] : f.cmp === 'wrong' ? [asm.jlt64(R4, R3, end)] : [];
+    : f.cmp === 'lt_rev' ? [asm.jlt64(R3, R4, end)] : f.cmp === 'wrong' ? [asm.jlt64(R4, R3, end)]
+      : f.cmp === 'jmp32' ? [asm.jgt32(R4, R3, end)] : f.cmp === 'eq' ? [asm.jne64(R4, R3, end)] : [];
   return [
     asm.ldx('u32', R2, R6, data), asm.ldx('u32', R3, R6, dataEnd), asm.mov64(R4, R2), asm.add64(R4, f.len),
     ...check,
@@ -202,6 +207,10 @@ export const arbStackFragment: fc.Arbitrary<VerifierFragment> = fc.record({
   /** `deref`: read through the filled value as a pointer; `arith`: add to it; `none`. */
   use: fc.constantFrom('none', 'none', 'none', 'deref', 'arith'),
   imm: fc.constantFrom(0, 1, -1, 0x7fffffff),
+  /** Between spill and fill, overwrite `clobberSize` bytes at this offset into the slot (-1: don't). */
+  clobberAt: fc.oneof({ arbitrary: fc.constant(-1), weight: 5 }, { arbitrary: fc.constantFrom(0, 2, 4, 7), weight: 1 }),
+  clobberSize: fc.constantFrom(1, 2, 4),
+  clobberZero: fc.boolean(),
 }).map((f) => defineFragment(f, (ctx) => {
   const off = -8 * f.slot + f.skew;
   const sz = MEM[f.storeSize]!;
@@ -210,7 +219,9 @@ export const arbStackFragment: fc.Arbitrary<VerifierFragment> = fc.record({
   const store = f.useSt && f.value === 'const' ? asm.st(sz, R10, off, f.imm) : asm.stx(sz, R10, off, R7);
   const [fieldOff, fieldSize] = CTX_FIELDS[ctx.type][0]!;
   const use = f.use === 'deref' ? [asm.ldx(MEM[fieldSize]!, R9, R8, fieldOff)] : f.use === 'arith' ? [asm.add64(R8, 1)] : [];
-  return [...value, store, asm.ldx(MEM[f.loadSize || f.storeSize]!, R8, R10, off + f.loadAt), ...use];
+  const clobberOff = off + f.clobberAt - (f.clobberAt % f.clobberSize);
+  const clobber = f.clobberAt < 0 ? [] : [asm.st(MEM[f.clobberSize]!, R10, clobberOff, f.clobberZero ? 0 : 0x41)];
+  return [...value, store, ...clobber, asm.ldx(MEM[f.loadSize || f.storeSize]!, R8, R10, off + f.loadAt), ...use];
 }));
 
 // ---- context access ----------------------------------------------------------------------------
@@ -224,17 +235,30 @@ const CTX_OFFSETS = [0, 4, 8, 12, 16, 24, 32, 36, 40, 48, 56, 64, 76, 80, 88, 10
  */
 export const arbCtxFragment: fc.Arbitrary<VerifierFragment> = fc.record({
   kind: fc.constant('ctx' as const),
-  /** `field`: the field-th readable field of the type; `any`: `off` and `size` as they are. */
-  mode: fc.constantFrom('field', 'field', 'field', 'any'),
+  /**
+   * `field`: the field-th readable field of the type; `narrow`: a smaller load inside it (maybe
+   * sign-extending); `field_write`: a store to it; `any`: `off` and `size` as they are.
+   */
+  mode: fc.constantFrom('field', 'field', 'field', 'narrow', 'field_write', 'any', 'any'),
   field: fc.nat({ max: 10 }),
-  off: fc.oneof({ arbitrary: fc.constantFrom(...CTX_OFFSETS), weight: 3 }, { arbitrary: fc.integer({ min: -4, max: 200 }), weight: 1 }),
+  off: fc.oneof({ arbitrary: fc.constantFrom(...CTX_OFFSETS), weight: 3 },
+    { arbitrary: fc.integer({ min: -16, max: 200 }), weight: 1 }, { arbitrary: fc.integer({ min: -0x8000, max: 0x7fff }), weight: 1 }),
   size: fc.constantFrom(1, 2, 4, 4, 8, 8),
+  /** For `narrow`: the byte inside the field. */
+  within: fc.nat({ max: 7 }),
+  signed: fc.boolean(),
   write: fc.constantFrom('none', 'none', 'none', 'st', 'stx'),
 }).map((f) => defineFragment(f, (ctx) => {
-  if (f.mode === 'field') {
-    const fields = CTX_FIELDS[ctx.type];
-    const [off, sz] = fields[f.field % fields.length]!;
-    return [asm.ldx(MEM[sz]!, R7, R6, off)];
+  const fields = CTX_FIELDS[ctx.type];
+  const [fieldOff, fieldSize] = fields[f.field % fields.length]!;
+  if (f.mode === 'field') return [asm.ldx(MEM[fieldSize]!, R7, R6, fieldOff)];
+  if (f.mode === 'narrow') {
+    const sz = Math.min(f.size, fieldSize);
+    const off = fieldOff + (f.within % fieldSize);
+    return sz < 8 && f.signed ? [asm.ldxsx(sz === 1 ? 's8' : sz === 2 ? 's16' : 's32', R7, R6, off)] : [asm.ldx(MEM[sz]!, R7, R6, off)];
+  }
+  if (f.mode === 'field_write') {
+    return f.write === 'st' ? [asm.st(MEM[fieldSize]!, R6, fieldOff, 1)] : [asm.mov64(R7, 1), asm.stx(MEM[fieldSize]!, R6, fieldOff, R7)];
   }
   const sz = MEM[f.size]!;
   return f.write === 'st' ? [asm.st(sz, R6, f.off, 1)]

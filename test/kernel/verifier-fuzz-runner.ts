@@ -193,6 +193,8 @@ export interface RunFuzzOptions {
   readonly shrinkBudget?: number;
   /** Replaces the verifier model (to test the harness itself). */
   readonly model?: ModelFn;
+  /** Called before the disagreements are shrunk, with their count. */
+  readonly onShrink?: (count: number) => void;
   /** Called after each program with the count done. */
   readonly onProgress?: (done: number, total: number, summary: FuzzSummary) => void;
 }
@@ -230,6 +232,7 @@ export function runFuzz(opts: RunFuzzOptions): FuzzSummary {
       opts.onProgress?.(sum.programs, opts.runs, sum);
       return true;
     }), { seed: opts.seed, numRuns: opts.runs });
+    if (failing.length > 0) opts.onShrink?.(failing.length);
     for (const index of failing) {
       const rec = shrink(arb, maps, opts.model ?? modelVerdict, opts.seed, index, opts.shrinkBudget ?? 300);
       if (!rec) continue;

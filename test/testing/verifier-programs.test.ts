@@ -48,10 +48,17 @@ describe('arbVerifierProgram', () => {
       expect(helperIds(p)).toContain(1);
       expect(p.instructions.some((i) => i.code === 0x18 && i.map !== undefined)).toBe(true);
     }
-    // Packet checks in XDP read data and data_end (ctx offsets 0 and 4), then compare packet pointers.
+    // Packet checks in XDP read data and data_end (ctx offsets 0 and 4), or data_meta and data
+    // (8 and 0), then compare the two.
+    const seen = new Set<string>();
     for (const p of sample('packet', 'xdp')) {
-      expect(p.instructions.filter((i) => i.code === 0x61 && i.src === 6).map((i) => i.off)).toEqual([0, 4]);
+      const loads = p.instructions.filter((i) => i.code === 0x61 && i.src === 6).map((i) => i.off);
+      expect([[0, 4], [8, 0]]).toContainEqual(loads);
+      seen.add(loads.join());
+      const compares = p.instructions.some((i) => (i.code & 0x0f) === 0x0d || (i.code & 0x0f) === 0x0e);
+      expect(compares).toBe((p.fragments[0] as unknown as { cmp: string }).cmp !== 'none');
     }
+    expect(seen.size).toBe(2);
     // Loops jump backwards.
     for (const p of sample('loop')) {
       expect(p.instructions.some((i) => [5, 6].includes(i.code & 7) && (i.code & 0xf0) !== 0x80 && (i.code & 0xf0) !== 0x90 && i.off < 0)).toBe(true);
