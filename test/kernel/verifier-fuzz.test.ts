@@ -19,12 +19,16 @@ const RUNS = 500;
 
 describe.skipIf(!kernel.ok)('verifier model vs the kernel on generated programs', () => {
   it(`disagrees on fewer than 2% of ${RUNS} programs (seed ${SEED})`, () => {
-    const s = runFuzz({ seed: SEED, runs: RUNS });
+    // Shrunk disagreements go to a file as they would from `npm run fuzz:verifier`.
+    const out = join(tmpdir(), 'ts-ebpf-verifier-disagreements.jsonl');
+    rmSync(out, { force: true });
+    const s = runFuzz({ seed: SEED, runs: RUNS, out });
     const disagree = s.programs - s.verdictAgree;
     const rate = disagree / s.programs;
     console.log(`verifier fuzz sample, seed ${SEED}: ${s.programs} programs, kernel ${s.kernelAccepts} accept / ${s.kernelRejects} reject, ` +
       `${disagree} verdict disagreements (${(100 * rate).toFixed(2)}%), error line ${s.messageAgree}/${s.bothReject} on common rejects, ` +
       `${s.kernelMessages.size} distinct kernel error lines, ${(s.ms / 1000).toFixed(1)} s`);
+    if (s.disagreements.length > 0) console.log(`shrunk disagreements written to ${out}`);
     for (const d of s.disagreements) console.log(`  disagreement: ${d.type} kernel=${JSON.stringify(d.kernel)} model=${JSON.stringify(d.model)}\n    ${d.disassembly.join('\n    ')}`);
     expect(s.programs).toBe(RUNS);
     expect(rate).toBeLessThan(0.02);
