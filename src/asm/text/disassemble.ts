@@ -196,6 +196,8 @@ export function formatInstruction(insn: Instruction, opts: FormatOptions = {}): 
   // its raw fields print so that nothing is hidden, and parseAsm reads them back as they are.
   // An LD_IMM64 without `immHi` is how `decode` reports one with a broken second slot.
   if (checkInstruction(insn) !== undefined || (insn.code === LD_IMM64 && insn.immHi === undefined)) return formatRaw(insn);
+  // The kernel ignores `off` of EXIT, so such an exit is valid, but `exit` cannot carry the field.
+  if (insn.code === (Class.JMP | JmpOp.EXIT) && insn.off !== 0) return formatRaw(insn);
   const llvm = dialect === 'llvm';
   switch (insn.code & 0x07) {
     case Class.ALU: case Class.ALU64: return formatAlu(insn);
