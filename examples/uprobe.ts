@@ -295,7 +295,9 @@ export async function run(opts: UprobeExampleOptions = {}): Promise<UprobeReport
   }
 
   for (const p of perPid) {
-    print(`pid ${p.pid}: ${p.calls} calls of ${symbol}, ${p.returns} returns, mean ${p.meanNs} ns, last returned ${p.lastReturn}`);
+    // A value beyond 32 bits is most likely a pointer (malloc): in hex.
+    const last = p.lastReturn > 0xffff_ffffn ? `0x${p.lastReturn.toString(16)}` : String(p.lastReturn);
+    print(`pid ${p.pid}: ${p.calls} calls of ${symbol}, ${p.returns} returns, mean ${p.meanNs} ns, last returned ${last}`);
   }
   if (perPid.length === 0) print(`pid ${tracedPid}: no calls of ${symbol}`);
   if (workload) {
