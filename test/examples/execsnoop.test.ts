@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { describe, it, expect } from 'vitest';
+import { kernelTestContext } from '../kernel/privileged.js';
+import { kernelMemberOffsets, run } from '../../examples/execsnoop.js';
+
+const kernel = kernelTestContext('examples/execsnoop');
+
+/**
+ * This process's open fds as `fd -> target` (what an example could leave behind), without the
+ * readers' one shared epoll instance and its eventfd: made on first use, they live as long as the process.
+ */
+const fds = (): string[] => readdirSync('/proc/self/fd').flatMap((fd) => {
+  try { return [`${fd} -> ${readlinkSync(`/proc/self/fd/${fd}`)}`]; } catch { return []; } // the directory's own fd
+}).filter((f) => !/ -> anon_inode:\[(eventpoll|eventfd)\]$/.test(f));
+
+/** Resolves with the child's pid once it has exited, or undefined when its exec failed. */
+function finished(child: ReturnType<typeof spawn>): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve(child.pid));
+    child.once('error', () => resolve(undefined));
+  });
+}
+
+describe.skipIf(!kernel.ok)('examples/execsnoop', () => {
+  it('reports the execs of known children: pid, ppid, uid, comm, filename, failed attempts too', async () => {
+    const before = fds();
+    // The forked child carries the name of the thread that forked it: this one.
+    const myComm = readFileSync('/proc/thread-self/comm', 'utf8').trim();
+    const missing = `/nonexistent-${process.pid}/prog`;
+    const ac = new AbortController();
+    const guard = setTimeout(() => ac.abort(), 8000);
+    let children: Promise<[number | undefined, number | undefined, number | undefined]> | undefined;
+    try {
+      const report = await run({
+        signal: ac.signal, print: () => {},
+        onReady: () => {
+          children = Promise.all([
+            finished(spawn('/bin/true')),
+            // sh forks a child for /bin/true (not the last command, so not exec'd in place).
+            finished(spawn('/bin/sh', ['-c', '/bin/true; :'])),
+            finished(spawn(missing)), // execve fails with ENOENT: still an attempt
+          ]);
+          void children.then(() => ac.abort());
+        },
+      });
+      const [truePid, shPid] = (await children)!;
+      expect(report.modelAccepted).toBe(true);
+      expect(report.processed.kernel).toBe(report.processed.model);
+      expect(report.lost).toBe(0);
+      expect(report.offsets.filename).toBe(16);
+      const uid = process.getuid!();
+      expect(report.events.filter((e) => e.pid === truePid)).toEqual([
+        { pid: truePid, ppid: process.pid, uid, gid: process.getgid!(), comm: myComm, filename: '/bin/true' },
+      ]);
+      expect(report.events.filter((e) => e.pid === shPid)).toMatchObject([{ ppid: process.pid, comm: myComm, filename: '/bin/sh' }]);
+      // The grandchild: its parent is the shell (so ppid is read, not assumed), its comm the shell's.
+      expect(report.events.filter((e) => e.ppid === shPid)).toMatchObject([{ uid, comm: 'sh', filename: '/bin/true' }]);
+      expect(report.events.filter((e) => e.filename === missing)).toMatchObject([{ ppid: process.pid, uid, comm: myComm }]);
+      expect(report.total).toBe(report.events.length);
+    } finally {
+      clearTimeout(guard);
+    }
+    expect(fds().filter((f) => !before.includes(f))).toEqual([]);
+  });
+
+  it('a bounded run stops on its own and releases the ring buffer, maps, program and link', async () => {
+    const before = fds();
+    const lines: string[] = [];
+    const started = performance.now();
+    const report = await run({ durationMs: 300, print: (l) => lines.push(l) });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    expect(report.lost).toBe(0);
+    expect(lines.at(-1)).toBe(`${report.total} execs`);
+    expect(fds()).toEqual(before);
+  });
+
+  it('finds struct members through anonymous unions and structs in the kernel\'s BTF', () => {
+    // struct sk_buff opens with union { struct { next; prev; union { dev; dev_scratch; }; }; rbnode; ... }.
+    const o = kernelMemberOffsets('sk_buff', ['next', 'prev', 'dev', 'dev_scratch', 'rbnode']);
+    expect(o).toEqual({ next: 0, prev: 8, dev: 16, dev_scratch: 16, rbnode: 0 });
+    expect(() => kernelMemberOffsets('sk_buff', ['no_such_member'])).toThrow(/no member no_such_member in struct sk_buff/);
+    expect(() => kernelMemberOffsets('no_such_struct_xyz', ['a'])).toThrow(/no struct no_such_struct_xyz/);
+  });
+});
