@@ -7,8 +7,10 @@
  * the stack and calls the `trace_printk` helper. Each line carries a short tag of this run
  * (`Hello World! [3f9c1a]`), because every program's bpf_trace_printk output lands in the same
  * stream: only lines with our tag are counted. The lines are read from a private tracefs instance
- * (`instances/tsebpf-hello-*`) with the `bpf_trace/bpf_trace_printk` event enabled: an instance gets
- * its own copy of each event, so reading it takes nothing away from other readers of the global
+ * (`instances/tsebpf-hello-*`) with the `bpf_trace/bpf_trace_printk` event enabled. The helper emits
+ * that trace event (kernel/trace/bpf_trace.c: `trace_bpf_trace_printk(buf)`; loading a program that
+ * calls it enables the event in the top-level instance only), and every instance where the event is
+ * enabled records its own copy: reading ours takes nothing away from readers of the global
  * trace_pipe. `--global` reads the global trace_pipe instead, as BCC does (and consumes what it reads).
  *
  * `--kprobe` tries what BCC's hello world does, a kprobe on the execve syscall function
