@@ -9,6 +9,8 @@
  * - filename: the syscall's first argument is a user pointer; `bpf_probe_read_user_str` copies the
  *   string. Its place in the tracepoint record is read from tracefs
  *   (`events/syscalls/sys_enter_execve/format`: `const char * filename` at offset 16 on 6.18).
+ *   The program cannot wait for a page fault, so a string in a page not yet in memory (or a bad
+ *   pointer) cannot be read: the event then carries the helper's error (`filenameError: 'EFAULT'`).
  * - ppid: `task->real_parent->tgid` (what getppid() returns; `parent` differs under ptrace), read
  *   with two `bpf_probe_read_kernel` calls from `bpf_get_current_task()`. The offsets of
  *   `real_parent` and `tgid` in `struct task_struct` change with every kernel build, so they are
@@ -32,7 +34,7 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  asm, attachTracepoint, BtfKind, createMap, loadProgram, openRingBuffer, pageSize, R0, R1, R2, R3, R6, R7, R10,
+  asm, attachTracepoint, BtfKind, createMap, errnoName, loadProgram, openRingBuffer, pageSize, R0, R1, R2, R3, R6, R7, R10,
   tracefsRoot, u32, u64, verify, VMLINUX_BTF_PATH,
 } from '../src/index.js';
 import type { Assembled } from '../src/index.js';
@@ -57,8 +59,13 @@ export interface ExecEvent {
   readonly gid: number;
   /** The caller's name (before the exec), at most 15 characters. */
   readonly comm: string;
-  /** The filename argument as passed (at most 255 bytes). */
+  /** The filename argument as passed (at most 255 bytes; empty when it could not be read). */
   readonly filename: string;
+  /**
+   * Why the filename could not be read (`EFAULT`: not a valid pointer, or its page not in memory:
+   * a tracepoint program cannot wait for a page fault), when it could not.
+   */
+  readonly filenameError?: string;
 }
 
 /** What the example observed. */
@@ -90,8 +97,11 @@ export interface ExecOffsets {
 const MAX_KEPT = 10_000;
 const COMM_LEN = 16;
 const FILENAME_LEN = 256;
-/** The record: pid u32 @0, ppid u32 @4, uid u32 @8, gid u32 @12, comm[16] @16, filename[256] @32. */
-const EVENT = { pid: 0, ppid: 4, uidGid: 8, comm: 16, filename: 32, size: 32 + FILENAME_LEN } as const;
+/**
+ * The record: pid u32 @0, ppid u32 @4, uid u32 @8, gid u32 @12, comm[16] @16, filename[256] @32,
+ * then what bpf_probe_read_user_str returned (s32 @288: bytes copied with the NUL, or -errno).
+ */
+const EVENT = { pid: 0, ppid: 4, uidGid: 8, comm: 16, filename: 32, readResult: 32 + FILENAME_LEN, size: 32 + FILENAME_LEN + 4 } as const;
 const lostSpec = { type: 'array', key: u32, value: u64, maxEntries: 1 } as const;
 
 /** Bytes after a BTF type's 12-byte header (include/uapi/linux/btf.h). */
@@ -195,6 +205,7 @@ export function execsnoopProgram(off: ExecOffsets): Assembled {
     asm.mov64(R1, R7), asm.add64(R1, EVENT.filename), asm.mov64(R2, FILENAME_LEN),
     asm.ldx('u64', R3, R6, off.filename), // const char __user *filename
     asm.call('probe_read_user_str'), // on a fault the buffer is zeroed: an empty filename
+    asm.stx('u32', R7, EVENT.readResult, R0),
 
     // ppid = current->real_parent->tgid (a failed read zeroes its destination: ppid 0).
     asm.call('get_current_task'),
@@ -230,7 +241,9 @@ function cString(bytes: Uint8Array): string {
 /** Decodes one record (a view into the ring: everything is copied out). */
 function decodeEvent(r: Uint8Array): ExecEvent {
   const dv = new DataView(r.buffer, r.byteOffset, r.byteLength);
+  const read = dv.getInt32(EVENT.readResult, true);
   return {
+    ...(read < 0 ? { filenameError: errnoName(-read) } : {}),
     pid: dv.getUint32(EVENT.pid, true),
     ppid: dv.getUint32(EVENT.ppid, true),
     uid: dv.getUint32(EVENT.uidGid, true),
@@ -267,7 +280,7 @@ export async function run(opts: ExecsnoopOptions = {}): Promise<ExecsnoopReport>
     const e = decodeEvent(r);
     total++;
     if (kept.length < MAX_KEPT) kept.push(e);
-    print(`${String(e.pid).padStart(7)} ${String(e.ppid).padStart(7)} ${String(e.uid).padStart(5)}  ${e.comm.padEnd(16)} ${e.filename}`);
+    print(`${String(e.pid).padStart(7)} ${String(e.ppid).padStart(7)} ${String(e.uid).padStart(5)}  ${e.comm.padEnd(16)} ${e.filenameError ? `<unreadable: ${e.filenameError}>` : e.filename}`);
   };
   {
     using link = attachTracepoint(prog, 'syscalls/sys_enter_execve');

@@ -3,8 +3,11 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { kernelTestContext } from '../kernel/privileged.js';
 import { kernelMemberOffsets, run } from '../../examples/execsnoop.js';
+import { syscall } from '../../src/loader/ffi.js';
 
 const kernel = kernelTestContext('examples/execsnoop');
+const EXECVE_NR: Partial<Record<string, number>> = { x64: 59, arm64: 221 };
+const EFAULT = 14;
 
 /**
  * This process's open fds as `fd -> target` (what an example could leave behind), without the
@@ -35,6 +38,8 @@ describe.skipIf(!kernel.ok)('examples/execsnoop', () => {
       const report = await run({
         signal: ac.signal, print: () => {},
         onReady: () => {
+          // execve(1, NULL, NULL) from this process: the kernel refuses the pointer, and so does the program.
+          if (EXECVE_NR[process.arch] !== undefined) expect(syscall(EXECVE_NR[process.arch]!, 1, 0, 0)).toBe(-EFAULT);
           children = Promise.all([
             finished(spawn('/bin/true')),
             // sh forks a child for /bin/true (not the last command, so not exec'd in place).
@@ -57,6 +62,13 @@ describe.skipIf(!kernel.ok)('examples/execsnoop', () => {
       // The grandchild: its parent is the shell (so ppid is read, not assumed), its comm the shell's.
       expect(report.events.filter((e) => e.ppid === shPid)).toMatchObject([{ uid, comm: 'sh', filename: '/bin/true' }]);
       expect(report.events.filter((e) => e.filename === missing)).toMatchObject([{ ppid: process.pid, uid, comm: myComm }]);
+      if (EXECVE_NR[process.arch] !== undefined) {
+        expect(report.events.filter((e) => e.pid === process.pid)).toEqual([
+          { pid: process.pid, ppid: process.ppid, uid, gid: process.getgid!(), comm: myComm, filename: '', filenameError: 'EFAULT' },
+        ]);
+      }
+      // Our children's filenames were all readable (other processes on the machine may exec bad pointers too).
+      expect(report.events.filter((e) => (e.ppid === process.pid || e.ppid === shPid) && e.filenameError !== undefined)).toEqual([]);
       expect(report.total).toBe(report.events.length);
     } finally {
       clearTimeout(guard);
