@@ -24,8 +24,9 @@ interface Case {
 
 const CASES: Case[] = [
   {
-    // check_reg_sane_offset reads a linked scalar's delta from the same `off` field a pointer's
-    // offset lives in: r7 is known 0 after the branch, but its delta 1 << 29 is refused.
+    // 6.18.2's check_reg_sane_offset reads a linked scalar's delta from the same `off` field a
+    // pointer's offset lives in, and refused this (r7 is known 0 after the branch, its delta is
+    // 1 << 29). The running 6.18 stable kernel refused it on 2026-11-22 and accepts it now.
     name: 'a linked scalar with a delta of 2^29 added to a pointer',
     type: 'socket_filter',
     items: [
@@ -33,8 +34,8 @@ const CASES: Case[] = [
       asm.jge64(R7, 1, 'out'), asm.mov64(R2, R10), asm.add64(R2, -64), asm.add64(R2, R7), asm.ldx('u8', R1, R2, 0),
       asm.label('out'), asm.mov64(R0, 0), asm.exit(),
     ],
-    message: 'fp pointer offset 536870912 is not allowed',
-    insn: 7,
+    message: '',
+    insn: -1,
   },
   {
     name: 'a negative delta of -2^29',
@@ -44,8 +45,8 @@ const CASES: Case[] = [
       asm.jne64(R7, 0, 'out'), asm.mov64(R2, R10), asm.add64(R2, -64), asm.add64(R2, R7), asm.ldx('u8', R1, R2, 0),
       asm.label('out'), asm.mov64(R0, 0), asm.exit(),
     ],
-    message: 'fp pointer offset -536870912 is not allowed',
-    insn: 6,
+    message: '',
+    insn: -1,
   },
   {
     // After `w7 s< 3` fails, `w7 s>= 7` cannot fail (the low byte of w7 is 0x01, so w7 >= 257),
