@@ -184,7 +184,7 @@ export function memAccess(env: Env, regno: number, off: number, size: number, wr
     const fr = frameOf(env, reg);
     const konst = S.isConst(reg.v);
     if (!write) {
-      if (konst) out = stackReadFixed(env, fr, off + S.constNum(reg.v), size, wantValue);
+      if (konst) out = stackReadFixed(env, fr, off + S.constNum(reg.v), size, wantValue, ldsx);
       else if (valueRegno < 0) {
         fail(env, `variable offset stack pointer cannot be passed into helper function; var_off=${S.tnumStr(reg.v)} off=${off} size=${size}`);
       } else out = stackReadVar(env, fr, reg, off, size);

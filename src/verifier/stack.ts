@@ -106,8 +106,12 @@ export function stackWriteVar(env: Env, fr: Frame, ptr: Reg, off: number, size: 
   }
 }
 
-/** Reads `size` bytes at fixed `off` of `fr`; returns the register a load produces (undefined: helper read, no value). */
-export function stackReadFixed(env: Env, fr: Frame, off: number, size: number, wantValue: boolean): Reg | undefined {
+/**
+ * Reads `size` bytes at fixed `off` of `fr`; returns the register a load produces (undefined:
+ * helper read, no value). `ldsx`: a sign-extending load, which keeps a narrow fill's id only when
+ * the value is below the sign bit (6.18 stable; 6.18.2 keeps it up to the full width).
+ */
+export function stackReadFixed(env: Env, fr: Frame, off: number, size: number, wantValue: boolean, ldsx = false): Reg | undefined {
   const slot = -off - 1, spi = Math.floor(slot / 8);
   const st = slotAt(fr, spi);
   const ty = st.types;
@@ -120,7 +124,7 @@ export function stackReadFixed(env: Env, fr: Frame, off: number, size: number, w
       if (!wantValue) return undefined;
       if (size <= spillSize && off % 8 === 0) {
         const r = cloneReg(reg);
-        if (S.width(reg.v) > size * 8) clearId(r);
+        if (S.width(reg.v) > size * 8 - (ldsx ? 1 : 0)) clearId(r);
         return r;
       }
       let spill = 0, zero = 0;

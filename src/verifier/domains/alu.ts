@@ -292,11 +292,22 @@ function sext(v: number, size: number): number {
   return size === 1 ? (v << 24) >> 24 : size === 2 ? (v << 16) >> 16 : v | 0;
 }
 
-/** coerce_reg_to_size_sx: sign-extend the low `size` bytes (1, 2, 4) to 64 bits (movsx, ldsx). No sync, as in the kernel. */
+/**
+ * coerce_reg_to_size_sx: sign-extend the low `size` bytes (1, 2, 4) to 64 bits (movsx, ldsx).
+ * 6.18 stable (observed, not in 6.18.2): when the low 32 bits' signed range fits in `size` bytes
+ * (always for 4), the result is those 32-bit bounds sign-extended to 64 bits, whatever the upper
+ * half held, then synced; otherwise the 6.18.2 rule on the 64-bit bounds, without a sync.
+ */
 export function coerceRegToSizeSx(s: Uint32Array, b: number, size: number): void {
   if (isConst(s, b)) {
     const x = sext(s[b + VAL_LO]!, size);
     markKnown(s, b, x, x >> 31);
+    return;
+  }
+  const lim = size === 1 ? 0x80 : size === 2 ? 0x8000 : 0x80000000;
+  const s32min = s[b + S32_MIN]! | 0, s32max = s[b + S32_MAX]! | 0;
+  if (s32min >= -lim && s32max <= lim - 1) {
+    sext32to64(s, b);
     return;
   }
   const bits = size * 8;
@@ -316,12 +327,27 @@ export function coerceRegToSizeSx(s: Uint32Array, b: number, size: number): void
     }
   }
   // set_sext64_default_val
-  const lim = size === 1 ? 0x80 : size === 2 ? 0x8000 : 0x80000000;
   s[b + SMIN_LO] = -lim; s[b + SMIN_HI] = 0xffffffff; s[b + S32_MIN] = -lim;
   s[b + SMAX_LO] = lim - 1; s[b + SMAX_HI] = 0; s[b + S32_MAX] = lim - 1;
   s[b + UMIN_LO] = 0; s[b + UMIN_HI] = 0; s[b + U32_MIN] = 0;
   s[b + UMAX_LO] = 0xffffffff; s[b + UMAX_HI] = 0xffffffff; s[b + U32_MAX] = 0xffffffff;
   tnumUnknown(s, b + VAL_LO);
+}
+
+/**
+ * The 64-bit bounds of a value whose low 32 bits sign-extend into the upper half, from its 32-bit
+ * bounds (kept): signed ones as they are; unsigned ones sign-extended, except that a u32 range
+ * crossing 0x80000000 keeps its zero-extended minimum. var_off is rebuilt from the bounds.
+ */
+function sext32to64(s: Uint32Array, b: number): void {
+  const smin = s[b + S32_MIN]! | 0, smax = s[b + S32_MAX]! | 0;
+  const umin = s[b + U32_MIN]!, umax = s[b + U32_MAX]!;
+  s[b + SMIN_LO] = smin; s[b + SMIN_HI] = smin >> 31;
+  s[b + SMAX_LO] = smax; s[b + SMAX_HI] = smax >> 31;
+  s[b + UMIN_LO] = umin; s[b + UMIN_HI] = ((umin ^ umax) >>> 31) !== 0 ? 0 : (umin | 0) >> 31;
+  s[b + UMAX_LO] = umax; s[b + UMAX_HI] = (umax | 0) >> 31;
+  tnumUnknown(s, b + VAL_LO);
+  regBoundsSync(s, b);
 }
 
 /** coerce_subreg_to_size_sx: sign-extend the low `size` bytes (1, 2) to 32 bits (movsx32). No sync. */

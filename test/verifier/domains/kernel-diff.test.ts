@@ -108,11 +108,13 @@ function step(m: Model, insn: Instruction): boolean {
     return false;
   }
   if (cls === 1) {
-    // narrow fill of a spilled scalar: copy, break the link if the value does not fit, then coerce
+    // narrow fill of a spilled scalar: copy, break the link if the value does not fit (for a
+    // sign-extending fill: if its sign bit may be set), then coerce
     const size = { 0x10: 1, 0x08: 2, 0x00: 4 }[insn.code & 0x18]!;
+    const sx = (insn.code & 0xe0) === 0x80;
     m.s.copyWithin(db, SLOT * W, SLOT * W + W); m.id[d] = m.id[SLOT]!; m.link[d] = m.link[SLOT]!; m.off[d] = m.off[SLOT]!;
-    if (regWidth(m.s, SLOT * W) > size * 8) m.clearId(d);
-    if ((insn.code & 0xe0) === 0x80) coerceRegToSizeSx(m.s, db, size); else coerceRegToSize(m.s, db, size);
+    if (regWidth(m.s, SLOT * W) > size * 8 - (sx ? 1 : 0)) m.clearId(d);
+    if (sx) coerceRegToSizeSx(m.s, db, size); else coerceRegToSize(m.s, db, size);
     return false;
   }
   if (op === 0xd0) {

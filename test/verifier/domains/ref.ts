@@ -1,6 +1,7 @@
 /**
  * Test oracle: an independent BigInt port of Linux 6.18 tnum.c and the scalar parts of
- * verifier.c, written from the kernel source in C-like style (u64/s64 via asUintN/asIntN).
+ * verifier.c, written from the kernel source in C-like style (u64/s64 via asUintN/asIntN), with
+ * the running 6.18 stable kernel's sign extension where it differs (coerceToSizeSx).
  * Not shipped; used to check the split-half implementation field by field.
  */
 import { SCALAR_WORDS } from '../../../src/verifier/domains/scalar.js';
@@ -292,6 +293,13 @@ const sx = (x: bigint, size: number): bigint => BigInt.asIntN(size * 8, x);
 export function coerceToSizeSx(r: R, size: number): void {
   if (r.m === 0n) { Object.assign(r, known(sx(r.v, size))); return; }
   const nb = BigInt(size * 8);
+  // 6.18 stable, as observed: when the s32 range fits in `size` bytes, sign-extend the 32-bit bounds
+  if (r.s32min >= -(1n << (nb - 1n)) && r.s32max < (1n << (nb - 1n))) {
+    r.smin = r.s32min; r.smax = r.s32max;
+    const crosses = r.u32min <= S32_MAX && r.u32max > S32_MAX;
+    r.umin = crosses ? r.u32min : u64(s32(r.u32min)); r.umax = u64(s32(r.u32max));
+    setTn(r, tunknown()); sync(r); return;
+  }
   if (((u64(r.smax) >> nb) << nb) === ((u64(r.smin) >> nb) << nb)) {
     const a = sx(u64(r.smax), size), b = sx(u64(r.smin), size);
     const mx = max(a, b), mn = min(a, b);
