@@ -103,6 +103,13 @@ const FILENAME_LEN = 256;
  */
 const EVENT = { pid: 0, ppid: 4, uidGid: 8, comm: 16, filename: 32, readResult: 32 + FILENAME_LEN, size: 32 + FILENAME_LEN + 4 } as const;
 const lostSpec = { type: 'array', key: u32, value: u64, maxEntries: 1 } as const;
+/** The ring buffer's size: 64 pages (256 KiB with 4 KiB pages), about 880 events. */
+const ringBytes = (): number => 64 * pageSize();
+/** The maps' shapes, for the verifier model and bench/verifier. */
+const mapSpecs = () => ({
+  events: { type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: ringBytes() },
+  lost: { type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 },
+}) as const;
 
 /** Bytes after a BTF type's 12-byte header (include/uapi/linux/btf.h). */
 function btfExtraBytes(kind: number, vlen: number): number {
@@ -231,6 +238,11 @@ export function execsnoopProgram(off: ExecOffsets): Assembled {
   ]);
 }
 
+/** The program (built with this kernel's offsets) and its maps, for bench/verifier. */
+export function programs(): Array<{ name: string; type: string; instructions: Assembled; maps: ReturnType<typeof mapSpecs> }> {
+  return [{ name: 'sys_enter_execve', type: 'tracepoint', instructions: execsnoopProgram(execOffsets()), maps: mapSpecs() }];
+}
+
 const decoder = new TextDecoder();
 /** A NUL-terminated string out of a fixed-size field. */
 function cString(bytes: Uint8Array): string {
@@ -259,13 +271,9 @@ export async function run(opts: ExecsnoopOptions = {}): Promise<ExecsnoopReport>
   const signal = runSignal(opts);
   const offsets = execOffsets();
   const program = execsnoopProgram(offsets);
-  const ringBytes = 64 * pageSize();
 
-  const model = verify(program.instructions, {
-    type: 'tracepoint',
-    maps: { events: { type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: ringBytes }, lost: { type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 } },
-  });
-  using events = createMap({ type: 'ringbuf', maxEntries: ringBytes });
+  const model = verify(program.instructions, { type: 'tracepoint', maps: mapSpecs() });
+  using events = createMap({ type: 'ringbuf', maxEntries: ringBytes() });
   using lost = createMap(lostSpec);
   // logLevel 4: keep the kernel verifier's statistics, to compare with the model's.
   using prog = loadProgram({ type: 'tracepoint', instructions: program, maps: { events, lost }, name: 'execsnoop', logLevel: 4 });
@@ -285,7 +293,7 @@ export async function run(opts: ExecsnoopOptions = {}): Promise<ExecsnoopReport>
   {
     using link = attachTracepoint(prog, 'syscalls/sys_enter_execve');
     using reader = openRingBuffer(events);
-    print(`${link.kind} ${link.target} → ring buffer (${ringBytes / 1024} KiB); Ctrl-C to stop`);
+    print(`${link.kind} ${link.target} → ring buffer (${ringBytes() / 1024} KiB); Ctrl-C to stop`);
     print(`${'PID'.padStart(7)} ${'PPID'.padStart(7)} ${'UID'.padStart(5)}  ${'COMM'.padEnd(16)} FILENAME`);
     opts.onReady?.();
     for await (const record of reader.records({ signal })) onEvent(record);

@@ -62,6 +62,8 @@ export interface SyscountReport {
 /** Slots of the count array: above every syscall number of x86-64 and arm64 (about 470). */
 export const MAX_SYSCALLS = 1024;
 const countsSpec = { type: 'percpu_array', key: u32, value: u64, maxEntries: MAX_SYSCALLS } as const;
+/** The maps' shapes, for the verifier model and bench/verifier. */
+const mapSpecs = { counts: { type: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: MAX_SYSCALLS } } as const;
 
 /**
  * The counting program: `counts[args[1]] += 1`, for one process when `pid` is given. A syscall
@@ -83,6 +85,14 @@ export function syscountProgram(pid?: number): Assembled {
     asm.label('out'),
     asm.ret(0),
   ]);
+}
+
+/** The system-wide and the one-process program with their maps, for bench/verifier. */
+export function programs(): Array<{ name: string; type: string; instructions: Assembled; maps: typeof mapSpecs }> {
+  return [
+    { name: 'all', type: 'raw_tracepoint', instructions: syscountProgram(), maps: mapSpecs },
+    { name: 'pid', type: 'raw_tracepoint', instructions: syscountProgram(process.pid), maps: mapSpecs },
+  ];
 }
 
 /** The counts summed over CPUs, most frequent first. */
@@ -111,7 +121,7 @@ export async function run(opts: SyscountOptions = {}): Promise<SyscountReport> {
   const top = opts.top ?? 20;
   const program = syscountProgram(opts.pid);
 
-  const model = verify(program.instructions, { type: 'raw_tracepoint', maps: { counts: { type: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: MAX_SYSCALLS } } });
+  const model = verify(program.instructions, { type: 'raw_tracepoint', maps: mapSpecs });
   using counts = createMap(countsSpec);
   // logLevel 4: keep the kernel verifier's statistics, to compare with the model's.
   using prog = loadProgram({ type: 'raw_tracepoint', instructions: program, maps: { counts }, name: 'syscount', logLevel: 4 });
