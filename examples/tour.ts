@@ -6,6 +6,7 @@
  * Last, what a mistake looks like.
  * @module
  */
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { asm, disassemble, formatSource, isBadInputError, loadProgram, R0, R1, R2, R6, slotOffsets, verify } from '../src/index.js';
 import type { Assembled } from '../src/index.js';
@@ -110,7 +111,15 @@ if (problem) {
   console.log(`skipped: ${problem}`);
 } else {
   const indent = (line: string): void => console.log(`   ${line.replaceAll('\n', '\n   ')}`);
+  // The tracing examples watch execve(): give them a few to see, once they are attached.
+  const execSome = (): void => {
+    for (let i = 1; i <= 3; i++) setTimeout(() => spawn('/bin/true', { stdio: 'ignore' }), 150 * i);
+  };
   const examples: [string, () => Promise<unknown>][] = [
+    ['hello: "Hello World!" from bpf_trace_printk on every execve, for a second', async () => (await import('./hello.js')).run({ print: indent, durationMs: 1000, onReady: execSome })],
+    ['hello --kprobe: why a kprobe cannot attach on this kernel', async () => (await import('./hello.js')).run({ print: indent, kprobe: true })],
+    ['hello-map: execve() count per uid in a hash map', async () => (await import('./hello-map.js')).run({ print: indent, durationMs: 1500, onReady: execSome })],
+    ['uprobe: getppid() calls, returns and latency in a child process', async () => (await import('./uprobe.js')).run({ print: indent, calls: 10 })],
     ['tail-calls: a prog_array dispatcher under test run', async () => (await import('./tail-calls.js')).run({ print: indent })],
     ['sockfilter: udp dst port 9000 on a packet socket', async () => (await import('./sockfilter.js')).run({ print: indent })],
     ['xdp-firewall: an LPM-trie deny list on a veth in a namespace', async () => (await import('./xdp-firewall.js')).run({ print: indent, count: 2 })],
