@@ -78,6 +78,5 @@ describe.skipIf(!kernel.ok)('examples/syscount', () => {
     expect(report.syscalls.length).toBeGreaterThan(3);
     expect(report.processed.kernel).toBe(report.processed.model);
     expect(added(before)).toEqual([]);
-    expect(fds().length).toBe(before.length);
   });
 });
