@@ -119,6 +119,8 @@ if (problem) {
     ['hello: "Hello World!" from bpf_trace_printk on every execve, for a second', async () => (await import('./hello.js')).run({ print: indent, durationMs: 1000, onReady: execSome })],
     ['hello --kprobe: why a kprobe cannot attach on this kernel', async () => (await import('./hello.js')).run({ print: indent, kprobe: true })],
     ['hello-map: execve() count per uid in a hash map', async () => (await import('./hello-map.js')).run({ print: indent, durationMs: 1500, onReady: execSome })],
+    ['syscount: syscalls by name for a second (raw_tracepoint sys_enter, per-CPU array)', async () => (await import('./syscount.js')).run({ print: indent, durationMs: 1000, top: 8 })],
+    ['execsnoop: exec events over a ring buffer for a second', async () => (await import('./execsnoop.js')).run({ print: indent, durationMs: 1000, onReady: execSome })],
     ['uprobe: getppid() calls, returns and latency in a child process', async () => (await import('./uprobe.js')).run({ print: indent, calls: 10 })],
     ['tail-calls: a prog_array dispatcher under test run', async () => (await import('./tail-calls.js')).run({ print: indent })],
     ['sockfilter: udp dst port 9000 on a packet socket', async () => (await import('./sockfilter.js')).run({ print: indent })],
