@@ -20,7 +20,7 @@ export function vmlinuxBtf(): Btf {
   } catch (e) {
     throw new NotSupportedError('kernel BTF', `cannot read ${VMLINUX_BTF_PATH} (${(e as Error).message}); the kernel needs CONFIG_DEBUG_INFO_BTF`);
   }
-  cached = new Btf(bytes);
+  cached = new Btf(bytes, { source: VMLINUX_BTF_PATH });
   return cached;
 }
 
@@ -41,4 +41,13 @@ export function kernelFunctionBtfId(name: string): number {
   const id = vmlinuxBtf().find(name, BtfKind.FUNC);
   if (id === undefined) throw new NotSupportedError(`kernel function ${name}`, 'not in the kernel\'s BTF');
   return id;
+}
+
+/**
+ * The byte offset of a member of a kernel struct in the running kernel (what a CO-RE field
+ * relocation computes): `kernelMemberOffset('task_struct', 'real_parent')`. See
+ * {@link Btf.memberOffset} for paths (`se.vruntime`) and errors.
+ */
+export function kernelMemberOffset(structName: string, path: string): number {
+  return vmlinuxBtf().memberOffset(structName, path);
 }
