@@ -7,17 +7,17 @@
  * with `for await` over `openRingBuffer`. A full ring drops the event and counts it in `lost`.
  *
  * - filename: the syscall's first argument is a user pointer; `bpf_probe_read_user_str` copies the
- *   string. Its place in the tracepoint record is read from tracefs
+ *   string. Its place in the tracepoint record is read from tracefs with `tracepointFieldOffset`
  *   (`events/syscalls/sys_enter_execve/format`: `const char * filename` at offset 16 on 6.18).
  *   The program cannot wait for a page fault, so a string in a page not yet in memory (or a bad
  *   pointer) cannot be read: the event then carries the helper's error (`filenameError: 'EFAULT'`).
  * - ppid: `task->real_parent->tgid` (what getppid() returns; `parent` differs under ptrace), read
  *   with two `bpf_probe_read_kernel` calls from `bpf_get_current_task()`. The offsets of
  *   `real_parent` and `tgid` in `struct task_struct` change with every kernel build, so they are
- *   looked up at run time in the kernel's own BTF (/sys/kernel/btf/vmlinux) and baked into the
- *   program as constants: what CO-RE relocations do in libbpf. This works in any tracing program
- *   type; `bpf_get_current_task_btf()` with direct loads would need the verifier's BTF pointer
- *   tracking (PTR_TO_BTF_ID) for the same offsets, and gains nothing here.
+ *   looked up at run time in the kernel's own BTF (/sys/kernel/btf/vmlinux, `kernelMemberOffset`)
+ *   and baked into the program as constants: what CO-RE relocations do in libbpf. This works in
+ *   any tracing program type; `bpf_get_current_task_btf()` with direct loads would need the
+ *   verifier's BTF pointer tracking (PTR_TO_BTF_ID) for the same offsets, and gains nothing here.
  * - comm: `bpf_get_current_comm`; uid and gid: `bpf_get_current_uid_gid`; pid: the tgid half of
  *   `bpf_get_current_pid_tgid`.
  *
@@ -32,12 +32,12 @@
  * Run: `sudo npx tsx examples/execsnoop.ts [--duration 10s]`
  * @module
  */
-import { readFileSync } from 'node:fs';
 import {
-  asm, attachTracepoint, BtfKind, createMap, errnoName, loadProgram, openRingBuffer, pageSize, R0, R1, R2, R3, R6, R7, R10,
-  tracefsRoot, u32, u64, verify, VMLINUX_BTF_PATH,
+  asm, attachTracepoint, createMap, errnoName, kernelMemberOffset, loadProgram, openRingBuffer, pageSize, R0, R1, R2, R3, R6, R7, R10,
+  u32, u64, verify,
 } from '../src/index.js';
 import type { Assembled } from '../src/index.js';
+import { tracepointFieldOffset } from '../src/loader/tracepoint-format.js'; // not on the face yet
 import { isMain, kernelProcessed, runMain, runSignal } from './lib/run.js';
 import type { ExampleOptions } from './lib/run.js';
 
@@ -111,86 +111,13 @@ const mapSpecs = () => ({
   lost: { type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 },
 }) as const;
 
-/** Bytes after a BTF type's 12-byte header (include/uapi/linux/btf.h). */
-function btfExtraBytes(kind: number, vlen: number): number {
-  if (kind === BtfKind.INT || kind === BtfKind.VAR || kind === BtfKind.DECL_TAG) return 4;
-  if (kind === BtfKind.ARRAY) return 12;
-  if (kind === BtfKind.STRUCT || kind === BtfKind.UNION || kind === BtfKind.DATASEC || kind === BtfKind.ENUM64) return 12 * vlen;
-  if (kind === BtfKind.ENUM || kind === BtfKind.FUNC_PROTO) return 8 * vlen;
-  return 0;
-}
-
-/** Kinds that only name or qualify another type (their `type` field says which). */
-const QUALIFIERS: ReadonlySet<number> = new Set([BtfKind.TYPEDEF, BtfKind.CONST, BtfKind.VOLATILE, BtfKind.RESTRICT, BtfKind.TYPE_TAG]);
-
-/**
- * Byte offsets of `members` in the kernel's `struct <structName>`, searching anonymous inner structs
- * and unions too. Not on the face yet: the BTF reader finds types by name but not their members, and
- * its name index costs about a second to build on vmlinux, so this walks the raw blob once itself
- * (about 0.1 s) and compares names as bytes.
- */
-export function kernelMemberOffsets<M extends string>(structName: string, members: readonly M[]): Record<M, number> {
-  const bytes = readFileSync(VMLINUX_BTF_PATH);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const hdr = dv.getUint32(4, true);
-  const start = hdr + dv.getUint32(8, true);
-  const end = start + dv.getUint32(12, true);
-  const strings = hdr + dv.getUint32(16, true);
-  const nameIs = (off: number, name: Uint8Array): boolean => {
-    const p = strings + off;
-    for (let i = 0; i < name.length; i++) if (bytes[p + i] !== name[i]) return false;
-    return bytes[p + name.length] === 0;
-  };
-  const wanted = new TextEncoder().encode(structName);
-  const at = [0]; // each type's header position, by id
-  let structId: number | undefined;
-  for (let p = start; p < end;) {
-    const kind = dv.getUint8(p + 7) & 0x1f;
-    const vlen = dv.getUint16(p + 4, true);
-    if (kind === BtfKind.STRUCT && vlen > 0 && structId === undefined && nameIs(dv.getUint32(p, true), wanted)) structId = at.length;
-    at.push(p);
-    p += 12 + btfExtraBytes(kind, vlen);
-  }
-  if (structId === undefined) throw new Error(`the kernel's BTF has no struct ${structName}`);
-  const kindOf = (id: number): number => dv.getUint8(at[id]! + 7) & 0x1f;
-  const find = (id: number, name: Uint8Array): number | undefined => {
-    const p = at[id]!;
-    const kindFlag = dv.getUint8(p + 7) >> 7; // set: bitfield sizes in the top byte of each offset
-    for (let i = 0, m = p + 12; i < dv.getUint16(p + 4, true); i++, m += 12) {
-      const bits = kindFlag ? dv.getUint32(m + 8, true) & 0xffffff : dv.getUint32(m + 8, true);
-      const nameOff = dv.getUint32(m, true);
-      if (nameOff !== 0) {
-        if (nameIs(nameOff, name)) return bits / 8;
-        continue;
-      }
-      let inner = dv.getUint32(m + 4, true); // an anonymous member: look inside it
-      while (QUALIFIERS.has(kindOf(inner))) inner = dv.getUint32(at[inner]! + 8, true);
-      const found = kindOf(inner) === BtfKind.STRUCT || kindOf(inner) === BtfKind.UNION ? find(inner, name) : undefined;
-      if (found !== undefined) return bits / 8 + found;
-    }
-    return undefined;
-  };
-  const out = {} as Record<M, number>;
-  for (const member of members) {
-    const off = find(structId, new TextEncoder().encode(member));
-    if (off === undefined) throw new Error(`the kernel's BTF has no member ${member} in struct ${structName}`);
-    out[member] = off;
-  }
-  return out;
-}
-
-/** The byte offset of a field of a tracepoint's record, from its tracefs `format` file. */
-export function tracepointFieldOffset(event: string, field: string): number {
-  const format = readFileSync(`${tracefsRoot()}/events/${event}/format`, 'utf8');
-  const m = new RegExp(`field:[^;]*[ *]${field};\\s*offset:(\\d+);`).exec(format);
-  if (!m) throw new Error(`tracepoint ${event} has no field ${field}`);
-  return Number(m[1]);
-}
-
 /** The offsets of the running kernel. */
 export function execOffsets(): ExecOffsets {
-  const task = kernelMemberOffsets('task_struct', ['real_parent', 'tgid']);
-  return { filename: tracepointFieldOffset('syscalls/sys_enter_execve', 'filename'), realParent: task.real_parent, tgid: task.tgid };
+  return {
+    filename: tracepointFieldOffset('syscalls/sys_enter_execve', 'filename'),
+    realParent: kernelMemberOffset('task_struct', 'real_parent'),
+    tgid: kernelMemberOffset('task_struct', 'tgid'),
+  };
 }
 
 /** The tracepoint program: one ring buffer record per execve() call (see the module comment). */

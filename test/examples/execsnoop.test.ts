@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { kernelTestContext } from '../kernel/privileged.js';
-import { kernelMemberOffsets, run } from '../../examples/execsnoop.js';
+import { run } from '../../examples/execsnoop.js';
 import { syscall } from '../../src/loader/ffi.js';
 
 const kernel = kernelTestContext('examples/execsnoop');
@@ -88,13 +88,5 @@ describe.skipIf(!kernel.ok)('examples/execsnoop', () => {
     expect(report.lost).toBe(0);
     expect(lines.at(-1)).toBe(`${report.total} execs`);
     expect(added(before)).toEqual([]);
-  });
-
-  it('finds struct members through anonymous unions and structs in the kernel\'s BTF', () => {
-    // struct sk_buff opens with union { struct { next; prev; union { dev; dev_scratch; }; }; rbnode; ... }.
-    const o = kernelMemberOffsets('sk_buff', ['next', 'prev', 'dev', 'dev_scratch', 'rbnode']);
-    expect(o).toEqual({ next: 0, prev: 8, dev: 16, dev_scratch: 16, rbnode: 0 });
-    expect(() => kernelMemberOffsets('sk_buff', ['no_such_member'])).toThrow(/no member no_such_member in struct sk_buff/);
-    expect(() => kernelMemberOffsets('no_such_struct_xyz', ['a'])).toThrow(/no struct no_such_struct_xyz/);
   });
 });
