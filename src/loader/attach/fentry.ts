@@ -12,13 +12,11 @@ import { AttachType } from '../../asm/attach-types.js';
 import { ProgramType } from '../../asm/prog-types.js';
 import { kernelFunctionBtfId } from '../../btf/vmlinux.js';
 import { NotSupportedError } from '../../errors.js';
-import { putU32, putU64, viewOf } from '../attr.js';
 import { errnoName } from '../errno.js';
-import { closeRaw, nativeAlloc } from '../ffi.js';
 import type { HasFd } from '../fd.js';
 import { Link } from '../link.js';
-import { BpfCmd, bpfTry } from '../syscall.js';
 import { linkCreate } from './link-create.js';
+import { canLoadAnything, probeLoad } from './probe-load.js';
 
 /** The trampoline-based program kinds. */
 export type TrampolineKind = 'fentry' | 'fexit' | 'fmod_ret' | 'lsm';
@@ -36,45 +34,6 @@ export interface TrampolineLoadOptions {
   readonly expectedAttachType: number;
   /** The BTF id of the target function (for LSM: `bpf_lsm_<hook>`). */
   readonly attachBtfId: number;
-}
-
-const EXIT_0 = Uint8Array.of(0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0);
-
-/** Loads `r0 = 0; exit` with `opts` and a log; returns the errno (0 on success) and the log. */
-function probeLoad(type: number, expectedAttachType: number, attachBtfId: number): { errno: number; log: string } {
-  const insns = nativeAlloc(EXIT_0.length);
-  const license = nativeAlloc(4);
-  const log = nativeAlloc(4096);
-  try {
-    insns.bytes.set(EXIT_0);
-    license.bytes.write('GPL', 0, 'latin1');
-    const attr = new Uint8Array(128);
-    const dv = viewOf(attr);
-    putU32(dv, 0, type);
-    putU32(dv, 4, 2);
-    putU64(dv, 8, insns.addr);
-    putU64(dv, 16, license.addr);
-    putU32(dv, 24, 1);
-    putU32(dv, 28, 4096);
-    putU64(dv, 32, log.addr);
-    putU32(dv, 68, expectedAttachType);
-    putU32(dv, 108, attachBtfId);
-    const rc = bpfTry(BpfCmd.BPF_PROG_LOAD, attr);
-    if (rc >= 0) {
-      closeRaw(rc);
-      return { errno: 0, log: '' };
-    }
-    return { errno: -rc, log: log.bytes.toString('utf8').replace(/\0[\s\S]*$/, '').trim() };
-  } finally {
-    log.free();
-    license.free();
-    insns.free();
-  }
-}
-
-/** Whether a plain socket filter loads: tells "refused for this kind" from "not privileged". */
-function canLoadAnything(): boolean {
-  return probeLoad(ProgramType.SOCKET_FILTER, 0, 0).errno === 0;
 }
 
 /** A line from the kernel's build config (/proc/config.gz) about ftrace, when it can be read. */

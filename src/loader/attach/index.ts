@@ -26,7 +26,7 @@ export { attachSocketFilter, socketFd } from './socket-filter.js';
 export type { SocketLike } from './socket-filter.js';
 export { attachCgroup, cgroupV2Root, CgroupAttach, TemporaryCgroup } from './cgroup.js';
 export type { CgroupOptions } from './cgroup.js';
-export { attachIter, iterLoadOptions, openIter, readIter, readIterText } from './iter.js';
+export { attachIter, iterLoadOptions, iterUnsupportedReason, openIter, readIter, readIterText } from './iter.js';
 export type { IterOptions } from './iter.js';
 export { attachPerfEvent, onlineCpus } from './perf-event.js';
 export type { PerfEventOptions } from './perf-event.js';

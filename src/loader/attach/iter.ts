@@ -12,7 +12,7 @@ import { readSync } from 'node:fs';
 import { AttachType } from '../../asm/attach-types.js';
 import { ProgramType } from '../../asm/prog-types.js';
 import { kernelFunctionBtfId } from '../../btf/vmlinux.js';
-import { BadInputError } from '../../errors.js';
+import { BadInputError, NotSupportedError } from '../../errors.js';
 import { putU32, putU64, viewOf } from '../attr.js';
 import { syscallError } from '../errno.js';
 import { nativeAlloc } from '../ffi.js';
@@ -21,10 +21,34 @@ import type { HasFd } from '../fd.js';
 import { Link } from '../link.js';
 import { BpfCmd, bpfTry } from '../syscall.js';
 import { linkCreate } from './link-create.js';
+import { canLoadAnything, logExplainsNothing, probeLoad } from './probe-load.js';
 
 /** The load options of an iterator program over `target` (pass them to `loadProgram`). */
 export function iterLoadOptions(target: string): { readonly type: number; readonly expectedAttachType: number; readonly attachBtfId: number } {
-  return { type: ProgramType.TRACING, expectedAttachType: AttachType.TRACE_ITER, attachBtfId: kernelFunctionBtfId(`bpf_iter_${target}`) };
+  const attachBtfId = kernelFunctionBtfId(`bpf_iter_${target}`);
+  const why = iterUnsupportedReason(target, attachBtfId);
+  if (why) throw new NotSupportedError(`BPF iterator ${target}`, why);
+  return { type: ProgramType.TRACING, expectedAttachType: AttachType.TRACE_ITER, attachBtfId };
+}
+
+const iterVerdicts = new Map<string, string | undefined>();
+
+/**
+ * Why this kernel refuses iterator programs over `target`, or undefined when a trivial one loads
+ * (or fails for a reason its log explains, which the real load will report). Some kernels refuse
+ * map element iterators (`bpf_map_elem`, `bpf_sk_storage_map`) with EPERM and a log without an
+ * error line, while task or map iterators load.
+ */
+export function iterUnsupportedReason(target: string, attachBtfId = kernelFunctionBtfId(`bpf_iter_${target}`)): string | undefined {
+  if (iterVerdicts.has(target)) return iterVerdicts.get(target);
+  const r = probeLoad(ProgramType.TRACING, AttachType.TRACE_ITER, attachBtfId);
+  let why: string | undefined;
+  if (r.errno === 1 && logExplainsNothing(r.log) && canLoadAnything()) {
+    why = `BPF_PROG_LOAD of a ${target} iterator fails with EPERM and no error in the verifier log, although this ` +
+      'process can load other BPF programs: this kernel refuses iterators over this target';
+  }
+  iterVerdicts.set(target, why);
+  return why;
 }
 
 /** What the iterator walks, beyond its program's target. */
