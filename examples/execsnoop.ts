@@ -34,10 +34,9 @@
  */
 import {
   asm, attachTracepoint, createMap, errnoName, kernelMemberOffset, loadProgram, openRingBuffer, pageSize, R0, R1, R2, R3, R6, R7, R10,
-  u32, u64, verify,
+  tracepointFieldOffset, u32, u64, verify,
 } from '../src/index.js';
 import type { Assembled } from '../src/index.js';
-import { tracepointFieldOffset } from '../src/loader/tracepoint-format.js'; // not on the face yet
 import { isMain, kernelProcessed, runMain, runSignal } from './lib/run.js';
 import type { ExampleOptions } from './lib/run.js';
 

@@ -27,3 +27,4 @@ export type { PacketSocketOptions } from './packet-socket.js';
 export * from './attach/index.js';
 export * from './readers/index.js';
 export * from './syscall-names.js';
+export * from './tracepoint-format.js';
