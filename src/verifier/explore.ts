@@ -15,6 +15,7 @@ import { checkLoad, checkStore, checkStoreImm, checkAtomic } from './check-mem.j
 import { checkCondJmp } from './jump.js';
 import { checkHelperCall } from './helper-call.js';
 import { statesEqual } from './prune.js';
+import type { StackLiveness } from './stack-liveness.js';
 import { S } from './scalar.js';
 import { ProgType } from './kinds.js';
 import { AttachType } from '../asm/attach-types.js';
@@ -60,18 +61,19 @@ export class Explorer {
   /** Statistics of the run. */
   readonly stats: ExploreStats = { processed: 0, totalStates: 0, maxStatesPerInsn: 0, peakStates: 0 };
 
-  constructor(private readonly env: Env, private readonly live: Uint16Array, private readonly liveSlots?: Uint8Array) {
+  constructor(private readonly env: Env, private readonly live: Uint16Array, private readonly liveSlots: StackLiveness,
+    private readonly precise: Uint16Array) {
     env.push = (st: VState, insn: number): void => {
       this.pending.push({ st, insn, prev: env.insnIdx, parent: this.parent });
       if (this.parent) this.parent.branches++;
     };
   }
 
-  private liveMask(st: VState, insn: number): (f: number) => number {
+  private liveMask(st: VState, insn: number, masks = this.live): (f: number) => number {
     return (f: number): number => {
-      if (f === st.frames.length - 1) return this.live[insn]!;
+      if (f === st.frames.length - 1) return masks[insn]!;
       const callee = st.frames[f + 1]!;
-      return this.live[callee.callsite + 1] ?? 0x7ff;
+      return masks[callee.callsite + 1] ?? 0x7ff;
     };
   }
 
@@ -96,7 +98,7 @@ export class Explorer {
         if (cp.branches > 0) {
           if (env.st.callsCallback[insn] === 1) {
             // A callback-calling helper: a state within an unfinished one means the iterations converged.
-            if (statesEqual(cp.st, st, this.liveMask(st, insn), false, this.liveSlots)) {
+            if (statesEqual(cp.st, st, this.liveMask(st, insn), false, this.liveSlots.lo[insn], this.liveSlots.hi[insn])) {
               cp.hit++;
               hit = true;
               keep.push(cp);
@@ -108,7 +110,8 @@ export class Explorer {
             throw new Reject(insn, Msg.infiniteLoop(insn), true);
           }
           if (!force && this.jmps - this.prevJmps < 20 && this.stats.processed - this.prevInsns < 100) add = false;
-        } else if (statesEqual(cp.st, st, this.liveMask(st, insn), false, this.liveSlots)) {
+        } else if (statesEqual(cp.st, st, this.liveMask(st, insn), false, this.liveSlots.lo[insn], this.liveSlots.hi[insn],
+          this.liveMask(st, insn, this.precise))) {
           cp.hit++;
           hit = true;
           keep.push(cp);

@@ -15,6 +15,7 @@ function usesDefs(s: Slots, i: number, helperArgs: (id: number) => number): [num
   switch (cls) {
     case 0x04: case 0x07:
       if (op === 0xb0) return [x ? src : 0, dst];
+      if (op === 0xd0) return [dst, dst]; // END: the source bit picks the byte order, not a register
       return [dst | (x ? src : 0), dst];
     case 0x01: return [src, dst];
     case 0x02: return [dst, 0];
@@ -29,7 +30,8 @@ function usesDefs(s: Slots, i: number, helperArgs: (id: number) => number): [num
     }
     case 0x00:
       if (code === 0x18) return [0, dst];
-      return [(1 << 6) | ((code & 0xe0) === 0x40 ? src : 0), CLOBBER];
+      // LD_ABS/LD_IND: compute_insn_live_regs keeps its defaults, every register used, none defined
+      return [0x7ff, 0];
     case 0x05: case 0x06:
       if (op === 0x80) return [s.src[i] === 0 ? ((1 << (helperArgs(s.imm[i]!) + 1)) - 2) & ARGS : ARGS, CLOBBER];
       if (op === 0x90) return [1, 0];

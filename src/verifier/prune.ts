@@ -33,12 +33,14 @@ function regsExact(o: Reg, c: Reg, ids: IdMap): boolean {
     o.map?.uid === c.map?.uid && S.equal(o.v, c.v) && ids.check(o.id, c.id) && ids.check(o.ref, c.ref);
 }
 
-function regSafe(o: Reg, c: Reg, ids: IdMap, exact: boolean): boolean {
+function regSafe(o: Reg, c: Reg, ids: IdMap, exact: boolean, mayBePrecise = true): boolean {
   if (exact) return regsExact(o, c, ids);
   if (o.t === T.NOT_INIT) return true;
   if (c.t === T.NOT_INIT) return false;
   if (o.t === T.SCALAR) {
     if (c.t !== T.SCALAR) return false;
+    // regsafe: an old scalar that is not precise matches any scalar
+    if (!mayBePrecise) return true;
     if (o.link !== c.link || (o.link && o.linkOff !== c.linkOff)) return false;
     return ids.checkScalar(o.id, c.id) && S.within(o.v, c.v);
   }
@@ -62,10 +64,10 @@ function regSafe(o: Reg, c: Reg, ids: IdMap, exact: boolean): boolean {
 
 function slotType(st: StackSlot | undefined, b: number): number { return st ? st.types[b]! : Slot.INVALID; }
 
-function stackSafe(os: StackSlot[], cs: StackSlot[], ids: IdMap, exact: boolean, liveSlots: Uint8Array | undefined): boolean {
+function stackSafe(os: StackSlot[], cs: StackSlot[], ids: IdMap, exact: boolean, liveLo: number, liveHi: number): boolean {
   const n = Math.max(os.length, cs.length);
   for (let spi = 0; spi < n; spi++) {
-    if (!exact && liveSlots && !liveSlots[spi]) continue;
+    if (!exact && spi < 64 && !((spi < 32 ? liveLo >>> spi : liveHi >>> (spi - 32)) & 1)) continue;
     const o = os[spi], c = cs[spi];
     for (let b = 0; b < 8; b++) {
       const ot = slotType(o, b), ct = slotType(c, b);
@@ -85,9 +87,14 @@ function stackSafe(os: StackSlot[], cs: StackSlot[], ids: IdMap, exact: boolean,
   return true;
 }
 
-/** Whether `cur` is covered by the fully explored `old` (or, with `exact`, identical to it). */
+/**
+ * Whether `cur` is covered by the fully explored `old` (or, with `exact`, identical to it).
+ * `live(f)`: the live registers of frame f; `liveLo`/`liveHi`: the live stack slots (bit spi),
+ * all by default; `precise(f)`: the registers of frame f whose old scalar may be precise (others
+ * match any scalar), all by default.
+ */
 export function statesEqual(old: VState, cur: VState, live: (frame: number) => number, exact: boolean,
-  liveSlots?: Uint8Array): boolean {
+  liveLo = 0xffffffff, liveHi = 0xffffffff, precise?: (frame: number) => number): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.lock !== cur.lock) return false;
   if (old.refs.length !== cur.refs.length) return false;
@@ -97,11 +104,12 @@ export function statesEqual(old: VState, cur: VState, live: (frame: number) => n
     const of = old.frames[f]!, cf = cur.frames[f]!;
     if (of.callsite !== cf.callsite) return false;
     const mask = exact ? 0x7ff : live(f);
+    const prec = precise && !exact ? precise(f) : 0x7ff;
     for (let r = 0; r < 10; r++) {
       if (!(mask & (1 << r))) continue;
-      if (!regSafe(of.regs[r]!, cf.regs[r]!, ids, exact)) return false;
+      if (!regSafe(of.regs[r]!, cf.regs[r]!, ids, exact, (prec & (1 << r)) !== 0)) return false;
     }
-    if (!stackSafe(of.stack, cf.stack, ids, exact, liveSlots)) return false;
+    if (!stackSafe(of.stack, cf.stack, ids, exact, liveLo, liveHi)) return false;
   }
   return true;
 }

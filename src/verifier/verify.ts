@@ -14,6 +14,9 @@ import type { Env } from './env.js';
 import { Reject } from './env.js';
 import { Explorer, entryState, INSN_LIMIT } from './explore.js';
 import { liveRegisters, readStackSlots } from './liveness.js';
+import { liveStackSlots } from './stack-liveness.js';
+import { precisionRelevant } from './precision.js';
+import type { StackLiveness } from './stack-liveness.js';
 import { helperFor } from './helper-protos.js';
 import { PROG_TYPE_NAMES, ProgType, typeNumber } from './kinds.js';
 import { Msg } from './messages.js';
@@ -90,7 +93,8 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
   const helperArgs = (id: number): number => helperFor(progType, env.attachType, id)?.args.length ?? 5;
   const live = liveRegisters(s, helperArgs);
   (env as { live: Uint16Array }).live = live;
-  const ex = new Explorer(env, live, readStackSlots(s, readsMemory));
+  const slots = liveStackSlots(s, helperArgs) ?? wholeProgramSlots(s.len, readStackSlots(s, readsMemory));
+  const ex = new Explorer(env, live, slots, precisionRelevant(s, helperArgs));
   try {
     ex.run(entryState(), 0);
   } catch (e) {
@@ -130,4 +134,14 @@ function checkStackDepth(s: Slots, st: Structure, depths: number[], progType: nu
     return undefined;
   };
   return walk(0, 0, 0);
+}
+
+/** One set of live stack slots (from readStackSlots; undefined: all) for every instruction. */
+function wholeProgramSlots(len: number, slots: Uint8Array | undefined): StackLiveness {
+  let lo = 0, hi = 0;
+  for (let spi = 0; spi < 64; spi++) {
+    if (slots && !slots[spi]) continue;
+    if (spi < 32) lo |= 1 << spi; else hi |= 1 << (spi - 32);
+  }
+  return { lo: new Uint32Array(len).fill(lo >>> 0), hi: new Uint32Array(len).fill(hi >>> 0) };
 }
