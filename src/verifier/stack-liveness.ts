@@ -17,7 +17,9 @@ import type { Slots } from './ir.js';
 
 /** Per instruction, the live stack slots before it: bit spi of `lo` (spi < 32) or `hi` (spi - 32). */
 export interface StackLiveness {
+  /** Slots 0..31 (fp-8 is slot 0), one word an instruction. */
   readonly lo: Uint32Array;
+  /** Slots 32..63. */
   readonly hi: Uint32Array;
 }
 
