@@ -184,6 +184,8 @@ export function memAccess(env: Env, regno: number, off: number, size: number, wr
     const fr = frameOf(env, reg);
     const konst = S.isConst(reg.v);
     if (!write) {
+      if (konst) env.stackRead(off + S.constNum(reg.v), off + S.constNum(reg.v) + size);
+      else env.stackRead(S.smin(reg.v) + off, S.smax(reg.v) + off + size);
       if (konst) out = stackReadFixed(env, fr, off + S.constNum(reg.v), size, wantValue, ldsx);
       else if (valueRegno < 0) {
         fail(env, `variable offset stack pointer cannot be passed into helper function; var_off=${S.tnumStr(reg.v)} off=${off} size=${size}`);

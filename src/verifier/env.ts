@@ -60,6 +60,8 @@ export interface Env {
   readonly logLevel: number;
   /** Queues the state for exploration at `insn` (push_stack). */
   push(state: VState, insn: number): void;
+  /** Records that the current instruction may read the bytes [from, to) below the frame pointer (bpf_mark_stack_read). */
+  stackRead(from: number, to: number): void;
 }
 
 /** Rejects at the current instruction. */

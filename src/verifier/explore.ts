@@ -15,7 +15,7 @@ import { checkLoad, checkStore, checkStoreImm, checkAtomic } from './check-mem.j
 import { checkCondJmp } from './jump.js';
 import { checkHelperCall } from './helper-call.js';
 import { statesEqual } from './prune.js';
-import type { StackLiveness } from './stack-liveness.js';
+import type { StackLiveness, WalkedStackLiveness } from './stack-liveness.js';
 import { S } from './scalar.js';
 import { ProgType } from './kinds.js';
 import { AttachType } from '../asm/attach-types.js';
@@ -62,11 +62,17 @@ export class Explorer {
   readonly stats: ExploreStats = { processed: 0, totalStates: 0, maxStatesPerInsn: 0, peakStates: 0 };
 
   constructor(private readonly env: Env, private readonly live: Uint16Array, private readonly liveSlots: StackLiveness,
-    private readonly precise: Uint16Array) {
+    private readonly precise: Uint16Array, private readonly walked?: WalkedStackLiveness) {
+    if (walked) env.stackRead = (from: number, to: number): void => walked.record(env.insnIdx, from, to);
     env.push = (st: VState, insn: number): void => {
       this.pending.push({ st, insn, prev: env.insnIdx, parent: this.parent });
       if (this.parent) this.parent.branches++;
     };
+  }
+
+  /** The live stack slots at insn for comparing with a fully explored state. */
+  private completeSlots(insn: number): [number, number] {
+    return this.walked ? this.walked.at(insn) : [this.liveSlots.lo[insn]!, this.liveSlots.hi[insn]!];
   }
 
   private liveMask(st: VState, insn: number, masks = this.live): (f: number) => number {
@@ -110,7 +116,7 @@ export class Explorer {
             throw new Reject(insn, Msg.infiniteLoop(insn), true);
           }
           if (!force && this.jmps - this.prevJmps < 20 && this.stats.processed - this.prevInsns < 100) add = false;
-        } else if (statesEqual(cp.st, st, this.liveMask(st, insn), false, this.liveSlots.lo[insn], this.liveSlots.hi[insn],
+        } else if (statesEqual(cp.st, st, this.liveMask(st, insn), false, ...this.completeSlots(insn),
           this.liveMask(st, insn, this.precise))) {
           cp.hit++;
           hit = true;

@@ -83,6 +83,7 @@ function helperMem(env: Env, regno: number, size: number, write: boolean, zeroOk
       let minOff: number, maxOff: number;
       if (S.isConst(r.v)) minOff = maxOff = S.constNum(r.v) + r.off;
       else { minOff = S.smin(r.v) + r.off; maxOff = S.smax(r.v) + r.off; }
+      env.stackRead(minOff, maxOff + size);
       if (write) {
         for (let i = minOff; i < maxOff + size; i++) {
           const slot = -i - 1, sl = fr.stack[Math.floor(slot / 8)]!;

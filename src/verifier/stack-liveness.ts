@@ -23,6 +23,48 @@ export interface StackLiveness {
   readonly hi: Uint32Array;
 }
 
+/**
+ * The static liveness, and what is needed to refine it with the reads the walk records: the slots
+ * each instruction reads at offsets known before the walk, the slots it surely writes (lo, hi
+ * interleaved), and the instructions whose reads only the walk can place (through a stack pointer
+ * of unknown offset, or by a helper).
+ */
+export interface StackLivenessInfo extends StackLiveness {
+  /** Per instruction, the slots it reads at offsets known before the walk (lo, hi interleaved). */
+  readonly knownReads: Uint32Array;
+  /** Per instruction, the slots it surely writes whole (8-byte stores through R10). */
+  readonly writes: Uint32Array;
+  /** Per instruction, 1 when the walk has to place its reads. */
+  readonly walkReads: Uint8Array;
+}
+
+/**
+ * The liveness the kernel queries for a fully explored state: the known reads plus the reads the
+ * walk has recorded so far (bpf_mark_stack_read), propagated again when they grew.
+ */
+export class WalkedStackLiveness {
+  private readonly reads: Uint32Array;
+  private readonly lo: Uint32Array;
+  private readonly hi: Uint32Array;
+  private dirty = true;
+  constructor(private readonly s: Slots, private readonly info: StackLivenessInfo) {
+    this.reads = info.knownReads.slice();
+    this.lo = new Uint32Array(s.len); this.hi = new Uint32Array(s.len);
+  }
+  /** Records a read of bytes [from, to) below the frame pointer by instruction i. */
+  record(i: number, from: number, to: number): void {
+    if (!this.info.walkReads[i]) return;
+    const l = this.reads[2 * i], h = this.reads[2 * i + 1];
+    markBytes(this.reads, i, from, to);
+    if (l !== this.reads[2 * i] || h !== this.reads[2 * i + 1]) this.dirty = true;
+  }
+  /** The live slots before instruction i: [lo, hi]. */
+  at(i: number): [number, number] {
+    if (this.dirty) { propagateStackLiveness(this.s, this.reads, this.info.writes, this.lo, this.hi); this.dirty = false; }
+    return [this.lo[i]!, this.hi[i]!];
+  }
+}
+
 const ALL = 0xffffffff;
 const SIZES = [4, 2, 1, 8];
 
@@ -50,8 +92,8 @@ function successors(s: Slots, i: number, out: Int32Array): void {
   out[1] = i + s.off[i]! + 1;
 }
 
-/** Sets in `m` (lo, hi) the slots holding bytes [from, to) below the frame pointer. */
-function markBytes(m: Uint32Array, i: number, from: number, to: number): void {
+/** Sets in `m` (lo, hi interleaved) the slots of instruction i holding bytes [from, to) below the frame pointer. */
+export function markBytes(m: Uint32Array, i: number, from: number, to: number): void {
   if (Number.isNaN(from)) { m[2 * i] = ALL; m[2 * i + 1] = ALL; return; }
   for (let b = Math.max(from, -512); b < Math.min(to, 0); b++) {
     const spi = Math.floor((-b - 1) / 8);
@@ -63,7 +105,7 @@ function markBytes(m: Uint32Array, i: number, from: number, to: number): void {
  * The live stack slots before each instruction of a one-function program, or undefined when the
  * program calls subprograms or passes callbacks. `helperArgs(id)`: the argument count of a helper.
  */
-export function liveStackSlots(s: Slots, helperArgs: (id: number) => number): StackLiveness | undefined {
+export function liveStackSlots(s: Slots, helperArgs: (id: number) => number): StackLivenessInfo | undefined {
   const n = s.len;
   for (let i = 0; i < n; i++) {
     if (s.code[i] === 0x85 && s.src[i] === 1) return undefined;
@@ -78,10 +120,16 @@ export function liveStackSlots(s: Slots, helperArgs: (id: number) => number): St
   const r = new Float64Array(W);
   const succ = new Int32Array(2);
   let spilledPtr = false;
-  const reads = new Uint32Array(2 * n), writes = new Uint32Array(2 * n);
+  const reads = new Uint32Array(2 * n), writes = new Uint32Array(2 * n), known = new Uint32Array(2 * n);
+  const walkReads = new Uint8Array(n);
+  /** A read of [from, to): placed now when `from` is a known offset, else left to the walk. */
+  const read = (i: number, from: number, to: number, helper: boolean): void => {
+    markBytes(reads, i, from, to);
+    if (Number.isNaN(from) || helper) walkReads[i] = 1; else markBytes(known, i, from, to);
+  };
   for (let changed = true; changed;) {
     changed = false;
-    reads.fill(0); writes.fill(0);
+    reads.fill(0); writes.fill(0); known.fill(0); walkReads.fill(0);
     const spilledBefore: boolean = spilledPtr;
     for (let i = 0; i < n; i++) {
       if (!reached[i]) continue;
@@ -105,7 +153,7 @@ export function liveStackSlots(s: Slots, helperArgs: (id: number) => number): St
           break;
         case 0x01: {
           const p = before[b + src] === NOT ? NOT : before[b + src]! + off;
-          if (p !== NOT) markBytes(reads, i, p, p + SIZES[(code >> 3) & 3]!);
+          if (p !== NOT) read(i, p, p + SIZES[(code >> 3) & 3]!, false);
           r[dst] = p !== NOT && spilledPtr ? Number.NaN : NOT;
           break;
         }
@@ -114,10 +162,10 @@ export function liveStackSlots(s: Slots, helperArgs: (id: number) => number): St
           if (cls === 0x03 && mode === 0xc0 && s.imm[i] === 0x100) {
             // load-acquire: dst = *(src + off)
             const q = before[b + src] === NOT ? NOT : before[b + src]! + off;
-            if (q !== NOT) markBytes(reads, i, q, q + size);
+            if (q !== NOT) read(i, q, q + size, false);
             r[dst] = q !== NOT && spilledPtr ? Number.NaN : NOT;
           } else if (cls === 0x03 && mode === 0xc0 && s.imm[i] !== 0x110) {
-            if (p !== NOT) markBytes(reads, i, p, p + size);
+            if (p !== NOT) read(i, p, p + size, false);
             if (before[b + src] !== NOT) spilledPtr = true;
             const fetched = p !== NOT && spilledPtr ? Number.NaN : NOT;
             if (s.imm[i] === 0xf1) r[0] = fetched; else if (s.imm[i]! & 1) r[src] = fetched;
@@ -128,7 +176,7 @@ export function liveStackSlots(s: Slots, helperArgs: (id: number) => number): St
         case 0x05: case 0x06:
           if (op === 0x80) {
             const args = src === 0 ? helperArgs(s.imm[i]!) : 5;
-            for (let k = 1; k <= Math.min(args, 5); k++) if (before[b + k] !== NOT) markBytes(reads, i, before[b + k]!, 0);
+            for (let k = 1; k <= Math.min(args, 5); k++) if (before[b + k] !== NOT) read(i, before[b + k]!, 0, true);
             for (let k = 0; k <= 5; k++) r[k] = NOT;
           }
           break;
@@ -149,8 +197,16 @@ export function liveStackSlots(s: Slots, helperArgs: (id: number) => number): St
     }
     if (spilledPtr !== spilledBefore) changed = true;
   }
-  // Backward: live_before = may_read ∪ (live_after ∖ must_write).
   const lo = new Uint32Array(n), hi = new Uint32Array(n);
+  propagateStackLiveness(s, reads, writes, lo, hi);
+  return { lo, hi, knownReads: known, writes, walkReads };
+}
+
+/** The backward pass: live_before = may_read ∪ (live_after ∖ must_write), to a fixed point, into lo/hi. */
+export function propagateStackLiveness(s: Slots, reads: Uint32Array, writes: Uint32Array, lo: Uint32Array, hi: Uint32Array): void {
+  const n = s.len;
+  const succ = new Int32Array(2);
+  lo.fill(0); hi.fill(0);
   for (let changed = true; changed;) {
     changed = false;
     for (let i = n - 1; i >= 0; i--) {
@@ -164,5 +220,4 @@ export function liveStackSlots(s: Slots, helperArgs: (id: number) => number): St
       if (bLo !== lo[i] || bHi !== hi[i]) { lo[i] = bLo; hi[i] = bHi; changed = true; }
     }
   }
-  return { lo, hi };
 }

@@ -14,7 +14,7 @@ import type { Env } from './env.js';
 import { Reject } from './env.js';
 import { Explorer, entryState, INSN_LIMIT } from './explore.js';
 import { liveRegisters, readStackSlots } from './liveness.js';
-import { liveStackSlots } from './stack-liveness.js';
+import { liveStackSlots, WalkedStackLiveness } from './stack-liveness.js';
 import { precisionRelevant } from './precision.js';
 import type { StackLiveness } from './stack-liveness.js';
 import { helperFor } from './helper-protos.js';
@@ -84,7 +84,7 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
     sleepable: (flags & 16) !== 0,
     state: entryState(), insnIdx: 0, idGen: 0, auxPtrType: new Int32Array(s.len),
     stackDepth: structure.subprogStarts.map(() => 0), log, logLevel: options.logLevel ?? 1,
-    push: () => undefined, live: new Uint16Array(0),
+    push: () => undefined, stackRead: () => undefined, live: new Uint16Array(0),
   };
   const readsMemory = (id: number): boolean => {
     const h = helperFor(progType, env.attachType, id);
@@ -93,8 +93,10 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
   const helperArgs = (id: number): number => helperFor(progType, env.attachType, id)?.args.length ?? 5;
   const live = liveRegisters(s, helperArgs);
   (env as { live: Uint16Array }).live = live;
-  const slots = liveStackSlots(s, helperArgs) ?? wholeProgramSlots(s.len, readStackSlots(s, readsMemory));
-  const ex = new Explorer(env, live, slots, precisionRelevant(s, helperArgs));
+  const info = liveStackSlots(s, helperArgs);
+  const slots = info ?? wholeProgramSlots(s.len, readStackSlots(s, readsMemory));
+  const walked = info && info.walkReads.includes(1) ? new WalkedStackLiveness(s, info) : undefined;
+  const ex = new Explorer(env, live, slots, precisionRelevant(s, helperArgs), walked);
   try {
     ex.run(entryState(), 0);
   } catch (e) {

@@ -1,7 +1,7 @@
 /**
  * Pruning as the running 6.18 kernel does it, seen in its `processed N insns` count: stack slots
- * that are dead at a checkpoint (per-instruction stack liveness), old scalars that cannot be
- * precise, and registers kept live by LD_ABS. Each program's count is the kernel's (checked live
+ * that are dead at a checkpoint (per-instruction stack liveness, with the reads the walk places),
+ * old scalars that cannot be precise, and registers kept live by LD_ABS. Each program's count is the kernel's (checked live
  * where bpf() works); before these rules the model processed more.
  */
 import { describe, it, expect } from 'vitest';
@@ -37,6 +37,21 @@ const CASES: { name: string; type: string; items: ProgramItem[]; processed: numb
       asm.label('out'), asm.mov64(R0, 2), asm.exit(),
     ],
     processed: 25,
+  },
+  {
+    // The read at the end goes through fp-64 + r8 (r8 in [0, 7]): only fp-64 is read, which the
+    // walk knows and a static pass does not, so fp-32 (different on the two paths) is dead at
+    // the join and the kernel prunes there.
+    name: 'a read through a stack pointer of variable offset keeps only the slots it can reach live',
+    type: 'sched_cls',
+    items: [
+      asm.mov64(R6, R1), asm.st('u64', R10, -16, 0), asm.call('get_prandom_u32'), asm.mov64(R7, R0),
+      asm.stx('u64', R10, -32, R7), asm.jge64(R7, 0x7fffffff, 'zero'), asm.ldx('u64', R8, R10, -32), asm.and64(R8, 7),
+      asm.ja('join'), asm.label('zero'), asm.mov64(R8, 0),
+      asm.label('join'), asm.mov64(R2, R10), asm.add64(R2, -64), asm.add64(R2, R8), asm.ldx('u8', R9, R2, 0),
+      asm.mov64(R0, 0), asm.exit(),
+    ],
+    processed: 17,
   },
   {
     // r8 is 8 on one path and 0 on the other when they meet; r8 only flows into r9, which nothing
