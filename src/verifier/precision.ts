@@ -11,6 +11,7 @@
  * @module
  */
 import type { Slots } from './ir.js';
+import { successors } from './stack-liveness.js';
 
 const ARGS = 0b111110, CALLER_SAVED = 0b111111;
 
@@ -61,20 +62,13 @@ function transfer(s: Slots, i: number, helperArgs: (id: number) => number, after
 export function precisionRelevant(s: Slots, helperArgs: (id: number) => number = () => 5): Uint16Array {
   const n = s.len;
   const rel = new Uint16Array(n);
-  const succ = (i: number): number[] => {
-    const code = s.code[i]!, cls = code & 7, op = code & 0xf0;
-    if (code === 0x18) return [i + 2];
-    if (cls !== 0x05 && cls !== 0x06) return [i + 1];
-    if (op === 0x90) return [];
-    if (op === 0x80) return [i + 1];
-    if (op === 0x00) return [i + (cls === 0x05 ? s.off[i]! : s.imm[i]!) + 1];
-    return [i + 1, i + s.off[i]! + 1];
-  };
+  const succ = new Int32Array(2);
   for (let changed = true; changed;) {
     changed = false;
     for (let i = n - 1; i >= 0; i--) {
+      successors(s, i, succ);
       let after = 0;
-      for (const t of succ(i)) if (t >= 0 && t < n) after |= rel[t]!;
+      for (let e = 0; e < 2; e++) { const t = succ[e]!; if (t >= 0 && t < n) after |= rel[t]!; }
       const v = transfer(s, i, helperArgs, after) & 0x3ff;
       if (v !== rel[i]) { rel[i] = v; changed = true; }
     }

@@ -1,16 +1,11 @@
 /**
  * Stack slot liveness per instruction, for pruning: the role of Linux 6.18's kernel/bpf/liveness.c
- * (live_before = may_read ∪ (live_after ∖ must_write), joined over successors), computed
- * statically before the walk. The kernel records the reads of the paths it walks; here every
- * read an instruction may make counts, so a slot is live here wherever it may be live in the
- * kernel (the model prunes no more often than the kernel does).
- *
- * Reads through a register other than R10 are placed with a forward pass that knows which
- * registers may hold a stack pointer and at which fixed offset: a load through `fp-16` reads its
- * bytes, a helper given `fp-16` may read any slot from there up to the frame's top, a pointer of
- * unknown offset may read any slot. Only programs of one function are handled; with BPF-to-BPF
- * calls or callbacks, {@link liveStackSlots} gives undefined and the caller falls back to one set
- * of slots for the whole program.
+ * (live_before = may_read ∪ (live_after ∖ must_write), joined over successors). Reads through R10
+ * are placed before the walk; the others (through another stack pointer, by helpers) are
+ * recorded by the walk as the kernel records them (bpf_mark_stack_read), and a fully explored
+ * state is compared on the slots live with the reads recorded so far. Only programs of one
+ * function are handled; with BPF-to-BPF calls or callbacks {@link liveStackSlots} gives undefined
+ * and the caller falls back to one set of slots for the whole program.
  * @module
  */
 import type { Slots } from './ir.js';
@@ -26,8 +21,8 @@ export interface StackLiveness {
 /**
  * The static liveness, and what is needed to refine it with the reads the walk records: the slots
  * each instruction reads at offsets known before the walk, the slots it surely writes (lo, hi
- * interleaved), and the instructions whose reads only the walk can place (through a stack pointer
- * of unknown offset, or by a helper).
+ * interleaved), and the instructions whose reads only the walk can place (through a register
+ * other than R10, or by a call).
  */
 export interface StackLivenessInfo extends StackLiveness {
   /** Per instruction, the slots it reads at offsets known before the walk (lo, hi interleaved). */
@@ -68,20 +63,8 @@ export class WalkedStackLiveness {
 const ALL = 0xffffffff;
 const SIZES = [4, 2, 1, 8];
 
-/**
- * What a register may hold, one float a register: NOT (no stack pointer), a fixed offset from the
- * frame pointer, or NaN (a stack pointer at an unknown offset).
- */
-const NOT = Number.POSITIVE_INFINITY;
-
-function joinPtr(a: number, b: number): number {
-  if (a === NOT) return b;
-  if (b === NOT || a === b) return a;
-  return Number.NaN;
-}
-
-/** The successors of slot i (no BPF-to-BPF calls here): [a, b], -1 for none. */
-function successors(s: Slots, i: number, out: Int32Array): void {
+/** The successors of slot i within its function (a call falls through): [a, b], -1 for none. */
+export function successors(s: Slots, i: number, out: Int32Array): void {
   const code = s.code[i]!, cls = code & 7, op = code & 0xf0;
   out[0] = i + 1; out[1] = -1;
   if (code === 0x18) { out[0] = i + 2; return; }
@@ -94,7 +77,6 @@ function successors(s: Slots, i: number, out: Int32Array): void {
 
 /** Sets in `m` (lo, hi interleaved) the slots of instruction i holding bytes [from, to) below the frame pointer. */
 export function markBytes(m: Uint32Array, i: number, from: number, to: number): void {
-  if (Number.isNaN(from)) { m[2 * i] = ALL; m[2 * i + 1] = ALL; return; }
   for (let b = Math.max(from, -512); b < Math.min(to, 0); b++) {
     const spi = Math.floor((-b - 1) / 8);
     if (spi < 32) m[2 * i] = m[2 * i]! | (1 << spi); else m[2 * i + 1] = m[2 * i + 1]! | (1 << (spi - 32));
@@ -102,103 +84,39 @@ export function markBytes(m: Uint32Array, i: number, from: number, to: number): 
 }
 
 /**
- * The live stack slots before each instruction of a one-function program, or undefined when the
- * program calls subprograms or passes callbacks. `helperArgs(id)`: the argument count of a helper.
+ * The stack reads and writes of a one-function program, or undefined when the program calls
+ * subprograms or passes callbacks. Loads and atomics through R10 read known slots; those through
+ * another register and calls are left to the walk; 8-byte stores through R10 at a slot boundary
+ * write a whole slot (the kernel's must_write). `lo`/`hi` take every slot as read where the walk
+ * places the reads.
  */
-export function liveStackSlots(s: Slots, helperArgs: (id: number) => number): StackLivenessInfo | undefined {
+export function liveStackSlots(s: Slots): StackLivenessInfo | undefined {
   const n = s.len;
-  for (let i = 0; i < n; i++) {
-    if (s.code[i] === 0x85 && s.src[i] === 1) return undefined;
-    if (s.code[i] === 0x18 && s.src[i] === 4) return undefined;
-  }
-  // Forward: which registers may hold a stack pointer (and where) before each instruction.
-  const W = 11;
-  const before = new Float64Array(n * W).fill(NOT);
-  const reached = new Uint8Array(n);
-  before[10] = 0;
-  reached[0] = 1;
-  const r = new Float64Array(W);
-  const succ = new Int32Array(2);
-  let spilledPtr = false;
-  const reads = new Uint32Array(2 * n), writes = new Uint32Array(2 * n), known = new Uint32Array(2 * n);
+  const known = new Uint32Array(2 * n), writes = new Uint32Array(2 * n), all = new Uint32Array(2 * n);
   const walkReads = new Uint8Array(n);
-  /** A read of [from, to): placed now when `from` is a known offset, else left to the walk. */
-  const read = (i: number, from: number, to: number, helper: boolean): void => {
-    markBytes(reads, i, from, to);
-    if (Number.isNaN(from) || helper) walkReads[i] = 1; else markBytes(known, i, from, to);
-  };
-  for (let changed = true; changed;) {
-    changed = false;
-    reads.fill(0); writes.fill(0); known.fill(0); walkReads.fill(0);
-    const spilledBefore: boolean = spilledPtr;
-    for (let i = 0; i < n; i++) {
-      if (!reached[i]) continue;
-      const b = i * W;
-      for (let k = 0; k < W; k++) r[k] = before[b + k]!;
-      const code = s.code[i]!, cls = code & 7, op = code & 0xf0, mode = code & 0xe0;
-      const dst = s.dst[i]!, src = s.src[i]!, off = s.off[i]!;
-      switch (cls) {
-        case 0x07:
-          if (op === 0xb0) r[dst] = (code & 8) && off === 0 ? before[b + src]! : NOT;
-          else if ((op === 0x00 || op === 0x10) && !(code & 8)) {
-            r[dst] = r[dst] === NOT ? NOT : r[dst]! + (op === 0x00 ? s.imm[i]! : -s.imm[i]!);
-          } else if ((op === 0x00 || op === 0x10) && (code & 8)) {
-            r[dst] = before[b + dst] !== NOT || (op === 0x00 && before[b + src] !== NOT) ? Number.NaN : NOT;
-          } else r[dst] = NOT;
-          break;
-        case 0x04: r[dst] = NOT; break;
-        case 0x00:
-          if (code === 0x18) r[dst] = NOT;
-          else for (let k = 0; k <= 5; k++) r[k] = NOT;
-          break;
-        case 0x01: {
-          const p = before[b + src] === NOT ? NOT : before[b + src]! + off;
-          if (p !== NOT) read(i, p, p + SIZES[(code >> 3) & 3]!, false);
-          r[dst] = p !== NOT && spilledPtr ? Number.NaN : NOT;
-          break;
-        }
-        case 0x02: case 0x03: {
-          const p = before[b + dst] === NOT ? NOT : before[b + dst]! + off, size = SIZES[(code >> 3) & 3]!;
-          if (cls === 0x03 && mode === 0xc0 && s.imm[i] === 0x100) {
-            // load-acquire: dst = *(src + off)
-            const q = before[b + src] === NOT ? NOT : before[b + src]! + off;
-            if (q !== NOT) read(i, q, q + size, false);
-            r[dst] = q !== NOT && spilledPtr ? Number.NaN : NOT;
-          } else if (cls === 0x03 && mode === 0xc0 && s.imm[i] !== 0x110) {
-            if (p !== NOT) read(i, p, p + size, false);
-            if (before[b + src] !== NOT) spilledPtr = true;
-            const fetched = p !== NOT && spilledPtr ? Number.NaN : NOT;
-            if (s.imm[i] === 0xf1) r[0] = fetched; else if (s.imm[i]! & 1) r[src] = fetched;
-          } else if (cls === 0x03 && before[b + src] !== NOT) spilledPtr = true;
-          if (dst === 10 && size === 8 && off % 8 === 0 && mode !== 0xc0) markBytes(writes, i, off, off + 8);
-          break;
-        }
-        case 0x05: case 0x06:
-          if (op === 0x80) {
-            const args = src === 0 ? helperArgs(s.imm[i]!) : 5;
-            for (let k = 1; k <= Math.min(args, 5); k++) if (before[b + k] !== NOT) read(i, before[b + k]!, 0, true);
-            for (let k = 0; k <= 5; k++) r[k] = NOT;
-          }
-          break;
-        default: break;
-      }
-      successors(s, i, succ);
-      for (let e = 0; e < 2; e++) {
-        const t = succ[e]!;
-        if (t < 0 || t >= n) continue;
-        const tb = t * W;
-        if (!reached[t]) { reached[t] = 1; before.set(r, tb); changed = true; continue; }
-        for (let k = 0; k < W; k++) {
-          if (r[k] === NOT) continue; // join(x, NOT) = x
-          const j = joinPtr(before[tb + k]!, r[k]!);
-          if (!Object.is(j, before[tb + k])) { before[tb + k] = j; changed = true; }
-        }
-      }
+  for (let i = 0; i < n; i++) {
+    const code = s.code[i]!, cls = code & 7, mode = code & 0xe0, off = s.off[i]!;
+    const size = SIZES[(code >> 3) & 3]!;
+    if (code === 0x18) {
+      if (s.src[i] === 4) return undefined;
+      i++;
+      continue;
     }
-    if (spilledPtr !== spilledBefore) changed = true;
+    if (code === 0x85 && s.src[i] === 1) return undefined;
+    // the register an access goes through: LDX and load-acquire read through src, others through dst
+    const atomic = cls === 0x03 && mode === 0xc0;
+    const base = cls === 0x01 || (atomic && s.imm[i] === 0x100) ? s.src[i]! : s.dst[i]!;
+    const reads = cls === 0x01 || (atomic && s.imm[i] !== 0x110);
+    if (reads && base === 10) markBytes(known, i, off, off + size);
+    else if (reads || code === 0x85) walkReads[i] = 1;
+    if ((cls === 0x02 || (cls === 0x03 && mode === 0x60)) && base === 10 && size === 8 && off % 8 === 0) markBytes(writes, i, off, off + 8);
+  }
+  for (let i = 0; i < n; i++) {
+    all[2 * i] = walkReads[i] ? ALL : known[2 * i]!;
+    all[2 * i + 1] = walkReads[i] ? ALL : known[2 * i + 1]!;
   }
   const lo = new Uint32Array(n), hi = new Uint32Array(n);
-  propagateStackLiveness(s, reads, writes, lo, hi);
+  propagateStackLiveness(s, all, writes, lo, hi);
   return { lo, hi, knownReads: known, writes, walkReads };
 }
 

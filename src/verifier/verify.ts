@@ -93,7 +93,7 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
   const helperArgs = (id: number): number => helperFor(progType, env.attachType, id)?.args.length ?? 5;
   const live = liveRegisters(s, helperArgs);
   (env as { live: Uint16Array }).live = live;
-  const info = liveStackSlots(s, helperArgs);
+  const info = liveStackSlots(s);
   const slots = info ?? wholeProgramSlots(s.len, readStackSlots(s, readsMemory));
   const walked = info && info.walkReads.includes(1) ? new WalkedStackLiveness(s, info) : undefined;
   const ex = new Explorer(env, live, slots, precisionRelevant(s, helperArgs), walked);
