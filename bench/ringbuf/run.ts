@@ -233,7 +233,7 @@ async function main(): Promise<void> {
       `${'TS raw'.padStart(14)}${'TS/C'.padStart(6)}${'TS iterator'.padStart(14)}${'TS/C'.padStart(6)}`);
     for (const size of SIZES) {
       const d = await drainBench(cExe, size);
-      const r = (x: number): string => (x / d.c).toFixed(3).padStart(6);
+      const r = (x: number): string => (x / d.c).toFixed(3).padStart(7);
       console.log(`${`${size} B`.padEnd(8)}${String(d.n).padStart(9)}${fmt(d.c)} ${fmt(d.tsConsume)}${r(d.tsConsume)} ` +
         `${fmt(d.tsRaw)}${r(d.tsRaw)} ${fmt(d.tsIterator)}${r(d.tsIterator)}`);
     }
