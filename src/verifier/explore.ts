@@ -16,6 +16,7 @@ import { checkCondJmp } from './jump.js';
 import { checkHelperCall } from './helper-call.js';
 import { statesEqual } from './prune.js';
 import type { StackLiveness, WalkedStackLiveness } from './stack-liveness.js';
+import type { PrecisionRelevance } from './precision.js';
 import { S } from './scalar.js';
 import { ProgType } from './kinds.js';
 import { AttachType } from '../asm/attach-types.js';
@@ -62,7 +63,7 @@ export class Explorer {
   readonly stats: ExploreStats = { processed: 0, totalStates: 0, maxStatesPerInsn: 0, peakStates: 0 };
 
   constructor(private readonly env: Env, private readonly live: Uint16Array, private readonly liveSlots: StackLiveness,
-    private readonly precise: Uint16Array, private readonly walked?: WalkedStackLiveness) {
+    private readonly precise: PrecisionRelevance, private readonly walked?: WalkedStackLiveness) {
     if (walked) env.stackRead = (from: number, to: number): void => walked.record(env.insnIdx, from, to);
     env.push = (st: VState, insn: number): void => {
       this.pending.push({ st, insn, prev: env.insnIdx, parent: this.parent });
@@ -117,7 +118,7 @@ export class Explorer {
           }
           if (!force && this.jmps - this.prevJmps < 20 && this.stats.processed - this.prevInsns < 100) add = false;
         } else if (statesEqual(cp.st, st, this.liveMask(st, insn), false, ...this.completeSlots(insn),
-          this.liveMask(st, insn, this.precise))) {
+          this.liveMask(st, insn, this.precise.regs), this.precise.lo[insn], this.precise.hi[insn])) {
           cp.hit++;
           hit = true;
           keep.push(cp);

@@ -64,7 +64,8 @@ function regSafe(o: Reg, c: Reg, ids: IdMap, exact: boolean, mayBePrecise = true
 
 function slotType(st: StackSlot | undefined, b: number): number { return st ? st.types[b]! : Slot.INVALID; }
 
-function stackSafe(os: StackSlot[], cs: StackSlot[], ids: IdMap, exact: boolean, liveLo: number, liveHi: number): boolean {
+function stackSafe(os: StackSlot[], cs: StackSlot[], ids: IdMap, exact: boolean, liveLo: number, liveHi: number,
+  preciseLo: number, preciseHi: number): boolean {
   const n = Math.max(os.length, cs.length);
   for (let spi = 0; spi < n; spi++) {
     if (!exact && spi < 64 && !((spi < 32 ? liveLo >>> spi : liveHi >>> (spi - 32)) & 1)) continue;
@@ -79,7 +80,8 @@ function stackSafe(os: StackSlot[], cs: StackSlot[], ids: IdMap, exact: boolean,
     }
     if (o && o.types[7] === Slot.SPILL) {
       if (!c || c.types[7] !== Slot.SPILL) return false;
-      if (!regSafe(o.spilled, c.spilled, ids, exact)) return false;
+      const mayBePrecise = spi >= 64 || ((spi < 32 ? preciseLo >>> spi : preciseHi >>> (spi - 32)) & 1) !== 0;
+      if (!regSafe(o.spilled, c.spilled, ids, exact, mayBePrecise)) return false;
     } else if (exact && c && c.types[7] === Slot.SPILL) {
       return false;
     }
@@ -91,10 +93,12 @@ function stackSafe(os: StackSlot[], cs: StackSlot[], ids: IdMap, exact: boolean,
  * Whether `cur` is covered by the fully explored `old` (or, with `exact`, identical to it).
  * `live(f)`: the live registers of frame f; `liveLo`/`liveHi`: the live stack slots (bit spi),
  * all by default; `precise(f)`: the registers of frame f whose old scalar may be precise (others
- * match any scalar), all by default.
+ * match any scalar), all by default; `preciseLo`/`preciseHi`: likewise for spilled scalars (of
+ * the top frame in one-function programs, the only case where they are not all set).
  */
 export function statesEqual(old: VState, cur: VState, live: (frame: number) => number, exact: boolean,
-  liveLo = 0xffffffff, liveHi = 0xffffffff, precise?: (frame: number) => number): boolean {
+  liveLo = 0xffffffff, liveHi = 0xffffffff, precise?: (frame: number) => number,
+  preciseLo = 0xffffffff, preciseHi = 0xffffffff): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.lock !== cur.lock) return false;
   if (old.refs.length !== cur.refs.length) return false;
@@ -109,7 +113,7 @@ export function statesEqual(old: VState, cur: VState, live: (frame: number) => n
       if (!(mask & (1 << r))) continue;
       if (!regSafe(of.regs[r]!, cf.regs[r]!, ids, exact, (prec & (1 << r)) !== 0)) return false;
     }
-    if (!stackSafe(of.stack, cf.stack, ids, exact, liveLo, liveHi)) return false;
+    if (!stackSafe(of.stack, cf.stack, ids, exact, liveLo, liveHi, preciseLo, preciseHi)) return false;
   }
   return true;
 }

@@ -1,7 +1,7 @@
 /**
  * Pruning as the running 6.18 kernel does it, seen in its `processed N insns` count: stack slots
  * that are dead at a checkpoint (per-instruction stack liveness, with the reads the walk places),
- * old scalars that cannot be precise, and registers kept live by LD_ABS. Each program's count is the kernel's (checked live
+ * old scalars (in registers or spilled) that cannot be precise, and registers kept live by LD_ABS. Each program's count is the kernel's (checked live
  * where bpf() works); before these rules the model processed more.
  */
 import { describe, it, expect } from 'vitest';
@@ -65,6 +65,20 @@ const CASES: { name: string; type: string; items: ProgramItem[]; processed: numb
       asm.mov64(R0, 0), asm.mov64(R0, 1), asm.exit(),
     ],
     processed: 15,
+  },
+  {
+    // The same for a spilled scalar: fp-24 holds [0, 7] on one path and >= 101 on the other, but
+    // the value filled from it only reaches r9, so the kernel prunes at the fill.
+    name: 'a spilled scalar that is filled into a register that never matters',
+    type: 'socket_filter',
+    items: [
+      asm.mov64(R6, R1), asm.st('u64', R10, -16, 0), asm.call('get_prandom_u32'), asm.mov64(R7, R0),
+      asm.stx('u64', R10, -32, R7), asm.jgt64(R7, 100, 'big'), asm.ldx('u64', R8, R10, -32), asm.and64(R8, 7),
+      asm.stx('u64', R10, -24, R8), asm.ja('join'), asm.label('big'), asm.ldx('u64', R8, R10, -32), asm.stx('u64', R10, -24, R8),
+      asm.label('join'), asm.ldx('u64', R8, R10, -24), asm.add64(R8, 1), asm.mov64(R9, R8),
+      asm.mov64(R0, 0), asm.exit(),
+    ],
+    processed: 18,
   },
   {
     // compute_insn_live_regs keeps every register live before LD_ABS: r9 (a map value on one
