@@ -130,9 +130,9 @@ async function main(): Promise<void> {
         const c = contenders[(i + r) % contenders.length]!;
         runs.get(c.name)!.push(await startToReady(c));
       }
-      process.stderr.write(`round ${r + 1}/${rounds}\r`);
+      if (process.stderr.isTTY) process.stderr.write(`round ${r + 1}/${rounds}\r`);
     }
-    process.stderr.write(' '.repeat(20) + '\r');
+    if (process.stderr.isTTY) process.stderr.write(' '.repeat(20) + '\r');
 
     const med = (name: string): number => median(runs.get(name)!.map((s) => s.ms));
     console.log(`${'contender'.padEnd(16)}${'median'.padStart(10)}${'min'.padStart(10)}${'max'.padStart(10)}` +
