@@ -36,6 +36,8 @@ export interface Env {
   readonly gpl: boolean;
   /** Loaded with BPF_F_SLEEPABLE (changes which helper protos apply). */
   readonly sleepable: boolean;
+  /** BPF_F_TEST_STATE_FREQ: a checkpoint at every prune point (env->test_state_freq). */
+  readonly testStateFreq: boolean;
   /** Whether the program came with BTF func_info (callbacks allowed). */
   readonly funcInfo: boolean;
   /** nr_cpu_ids of the target machine (bounds bpf_get_smp_processor_id). */

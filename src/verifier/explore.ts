@@ -95,7 +95,8 @@ export class Explorer {
   /** is_state_visited: true when the current path can be pruned here. */
   private visited(insn: number): boolean {
     const env = this.env, st = env.state;
-    const force = env.st.forceCheckpoint[insn] === 1;
+    const forced = env.st.forceCheckpoint[insn] === 1;
+    const force = forced || env.testStateFreq;
     let add = force || (this.jmps - this.prevJmps >= 2 && this.stats.processed - this.prevInsns >= 8);
     const list = this.explored.get(insn) ?? [];
     const keep: Checkpoint[] = [];
@@ -125,7 +126,7 @@ export class Explorer {
           continue;
         }
         if (add) cp.miss++;
-        const n = force && cp.branches > 0 ? 64 : 3;
+        const n = forced && cp.branches > 0 ? 64 : 3;
         if (cp.miss > cp.hit * n + n) { this.statesNow--; continue; }
       }
       keep.push(cp);

@@ -81,7 +81,7 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
     strictAlign: (flags & 1) !== 0 && (flags & 2) === 0,
     nrCpus: options.nrCpus ?? 64,
     funcInfo: (options.funcInfo?.length ?? 0) > 0,
-    sleepable: (flags & 16) !== 0,
+    sleepable: (flags & 16) !== 0, testStateFreq: (flags & 8) !== 0,
     state: entryState(), insnIdx: 0, idGen: 0, auxPtrType: new Int32Array(s.len),
     stackDepth: structure.subprogStarts.map(() => 0), log, logLevel: options.logLevel ?? 1,
     push: () => undefined, stackRead: () => undefined, live: new Uint16Array(0),

@@ -14,7 +14,7 @@ if (!largePresent) console.log(`skipping large verifier corpus: ${largeFile} not
 
 // Ratchet: the figures the model reached on this corpus. Raise them when the model improves;
 // a drop means a regression.
-const FLOOR = { verdictV1: 1210, firstErrorV1: 532, processedV1: 1194, verdictOther: 117 };
+const FLOOR = { verdictV1: 1210, firstErrorV1: 532, processedV1: 1197, verdictOther: 117 };
 
 describe.skipIf(!present)('verifier model vs Linux 6.18 on the 6.1 test_verifier corpus', () => {
   it('keeps verdict, first-error and processed-count agreement at or above the ratchet', () => {

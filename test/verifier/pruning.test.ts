@@ -1,7 +1,8 @@
 /**
  * Pruning as the running 6.18 kernel does it, seen in its `processed N insns` count: stack slots
  * that are dead at a checkpoint (per-instruction stack liveness, with the reads the walk places),
- * old scalars (in registers or spilled) that cannot be precise, and registers kept live by LD_ABS. Each program's count is the kernel's (checked live
+ * old scalars (in registers or spilled) that cannot be precise, registers kept live by LD_ABS, and
+ * BPF_F_TEST_STATE_FREQ. Each program's count is the kernel's (checked live
  * where bpf() works); before these rules the model processed more.
  */
 import { describe, it, expect } from 'vitest';
@@ -22,7 +23,7 @@ const MAPS = {
   hash: { type: 'hash', keySize: 4, valueSize: 16, maxEntries: 4 },
 } as const;
 
-const CASES: { name: string; type: string; items: ProgramItem[]; processed: number }[] = [
+const CASES: { name: string; type: string; items: ProgramItem[]; processed: number; progFlags?: number }[] = [
   {
     // At `out` the main path's state has fp-8 written, the path from the packet check has not;
     // nothing reads the stack after `out`, so the kernel prunes there (the model compared fp-8).
@@ -95,13 +96,25 @@ const CASES: { name: string; type: string; items: ProgramItem[]; processed: numb
     ],
     processed: 30,
   },
+  {
+    // BPF_F_TEST_STATE_FREQ: a checkpoint at every prune point, so the path from the jump meets
+    // the fall-through's state at 2 and is pruned there.
+    name: 'BPF_F_TEST_STATE_FREQ checkpoints every prune point',
+    type: 'xdp',
+    items: [
+      asm.mov64(R3, R10), asm.jne64(R3, 123, 'next'), asm.label('next'), asm.st('u64', R3, -8, 0),
+      asm.ldx('u64', R4, R10, -8), asm.mov64(R0, -1), asm.jgt64(R4, R0, 'end'), asm.label('end'), asm.exit(),
+    ],
+    processed: 8,
+    progFlags: 8,
+  },
 ];
 
 describe('verifier model: pruning like the running kernel', () => {
   for (const c of CASES) {
     it(c.name, () => {
       const { instructions } = asm.program(c.items, { source: false });
-      const r = verify(instructions, { type: c.type, maps: MAPS, nrCpus: 2 });
+      const r = verify(instructions, { type: c.type, maps: MAPS, nrCpus: 2, progFlags: c.progFlags ?? 0 });
       expect(r.error).toBeUndefined();
       expect(r.processed).toBe(c.processed);
     });
@@ -113,7 +126,9 @@ describe('verifier model: pruning like the running kernel', () => {
       for (const c of CASES) {
         const { instructions } = asm.program(c.items, { source: false });
         const bytes = encode(instructions.map((i) => (i.map === undefined ? i : { ...i, map: undefined, imm: maps[i.map]!.fd })));
-        const { fd, log } = progLoad({ progType: progTypeNumber(c.type), insns: bytes, license: 'GPL', logLevel: 4 });
+        const { fd, log } = progLoad({
+          progType: progTypeNumber(c.type), insns: bytes, license: 'GPL', logLevel: 4, attr: { progFlags: c.progFlags ?? 0 },
+        });
         closeRaw(fd);
         expect(Number(/processed (\d+) insns/.exec((log ?? []).join('\n'))?.[1]), c.name).toBe(c.processed);
       }
