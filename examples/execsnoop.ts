@@ -40,11 +40,8 @@ import type { Assembled } from '../src/index.js';
 import { isMain, kernelProcessed, runMain, runSignal } from './lib/run.js';
 import type { ExampleOptions } from './lib/run.js';
 
-/** Options of the execsnoop example. */
-export interface ExecsnoopOptions extends ExampleOptions {
-  /** Called once the program is attached and the ring buffer is open: execs from now on are seen. */
-  readonly onReady?: () => void;
-}
+/** Options of the execsnoop example: those every example has (duration, signal, print, onReady). */
+export type ExecsnoopOptions = ExampleOptions;
 
 /** One exec attempt. */
 export interface ExecEvent {

@@ -23,8 +23,6 @@ import type { ExampleOptions } from './lib/run.js';
 export interface HelloMapOptions extends ExampleOptions {
   /** How often the table is printed, in ms (default 1000). */
   readonly intervalMs?: number;
-  /** Called once the program is attached: execs from now on are counted. */
-  readonly onReady?: () => void;
 }
 
 /** One row of the table. */

@@ -33,8 +33,6 @@ export interface HelloOptions extends ExampleOptions {
   readonly kprobe?: boolean;
   /** Read the global trace_pipe (consuming its lines) instead of a private tracefs instance. */
   readonly globalPipe?: boolean;
-  /** Called once the program is attached and the pipe is open: execs from now on are seen. */
-  readonly onReady?: () => void;
 }
 
 /** One "Hello World!" line of this run. */

@@ -15,6 +15,11 @@ export interface ExampleOptions {
   signal?: AbortSignal;
   /** Where the example prints its lines (default: console.log). */
   print?: (line: string) => void;
+  /**
+   * Called once the example is attached and watching: events from now on are seen. Tests and the
+   * tour use it to start the activity the example observes.
+   */
+  onReady?: () => void;
 }
 
 /** True when this module is the script node was started with (not imported by a test or the tour). */
