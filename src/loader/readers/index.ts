@@ -11,3 +11,5 @@ export * from './perf-ring.js';
 export * from './ringbuf.js';
 export * from './trace-pipe.js';
 export * from './perf-buffer.js';
+export { RingBufferBatch } from './ringbuf-batch.js';
+export { PerfBufferBatch } from './perf-batch.js';

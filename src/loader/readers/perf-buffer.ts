@@ -20,6 +20,7 @@ import type { HasFd } from '../fd.js';
 import { encodePerfEventAttr, PerfSwId, PerfType, PERF_ATTR_SIZE } from '../perf-event.js';
 import { pageSize } from '../platform.js';
 import { PerfRingReader } from './perf-ring.js';
+import { PerfBufferBatch, PerfScan } from './perf-batch.js';
 import { Readiness } from './wait.js';
 import type { WaitOutcome } from './wait.js';
 import { linkedAbort, ownMap, ReaderMapping, ReaderState } from './common.js';
@@ -51,6 +52,12 @@ export interface PerfBufferOptions {
 export interface PerfBufferLoopOptions {
   /** Aborting it ends this loop only; the reader stays open. */
   readonly signal?: AbortSignal;
+}
+
+/** Options of {@link PerfBufferReader.batches}. */
+export interface PerfBatchLoopOptions extends PerfBufferLoopOptions {
+  /** At most this many samples per batch (default: all waiting). */
+  readonly max?: number;
 }
 
 /** One sample: the CPU whose ring held it and its raw bytes. */
@@ -227,6 +234,48 @@ export class PerfBufferReader implements AsyncIterable<PerfSample>, Disposable {
     } finally {
       this.#state.leave();
     }
+  }
+
+  /**
+   * The samples in batches: per wake-up, every sample waiting then (at most `max`), CPU by CPU, so
+   * that a `for await` loop pays one promise per batch rather than per sample. A batch is valid until
+   * the next step, which consumes all of it; leaving the loop early consumes only the samples the
+   * batch handed out (see {@link PerfBufferBatch}). Ends when `signal` aborts or the reader is closed.
+   * Never yields an empty batch.
+   */
+  async *batches(opts: PerfBatchLoopOptions = {}): AsyncGenerator<PerfBufferBatch, void, undefined> {
+    const max = opts.max ?? Infinity;
+    if (!(max >= 1)) throw new RangeError(`batches: max must be at least 1, got ${max}`);
+    this.#state.enter();
+    const scan = new PerfScan();
+    try {
+      for (;;) {
+        if (this.#state.closed || opts.signal?.aborted) return;
+        scan.collect(this.#rings, max);
+        if (scan.length === 0) {
+          this.#commit(scan, 0); // LOST records only
+          if (await this.#wait(-1, opts.signal) === 'aborted') return;
+          continue;
+        }
+        const batch = new PerfBufferBatch(scan);
+        let steppedOn = false;
+        try {
+          yield batch;
+          steppedOn = true;
+        } finally {
+          const take = batch.end(steppedOn);
+          if (!this.#state.closed) this.#commit(scan, take);
+        }
+      }
+    } finally {
+      this.#state.leave();
+    }
+  }
+
+  #commit(scan: PerfScan, take: number): void {
+    this.#bytes += scan.commit(this.#rings, take);
+    this.#samples += take;
+    for (const r of this.#rings) this.#reportLost(r);
   }
 
   /** Same as {@link samples} with no options. */

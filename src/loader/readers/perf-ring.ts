@@ -112,6 +112,55 @@ export class PerfRingReader {
     this.peeked = -1;
   }
 
+  /** The tail: position of the first unread record. */
+  get position(): number {
+    return this.tail;
+  }
+
+  /**
+   * Walks the records from the tail without consuming any: `onSample` gets each raw sample (a view
+   * into the ring, or a fresh copy when it wraps the ring's end, so that all stay valid together) and
+   * the position of its record; `onLost` gets each PERF_RECORD_LOST's position and count, which are
+   * not added to {@link lost} (see {@link commitTo}). Stops after `max` samples. Returns the position
+   * after the last record walked.
+   */
+  scan(max: number, onSample: (sample: Uint8Array, position: number) => void,
+    onLost: (position: number, count: number) => void): number {
+    let tail = this.tail;
+    const head = this.head;
+    let n = 0;
+    while (n < max && tail < head) {
+      const hdr = this.read(tail, 8);
+      const type = hdr[0]! | hdr[1]! << 8 | hdr[2]! << 16 | hdr[3]! << 24;
+      const size = hdr[6]! | hdr[7]! << 8;
+      if (size < 8) break; // corrupt header: stop rather than spin
+      if (type === PERF_RECORD_SAMPLE) {
+        const at = (tail + 8) & this.mask;
+        const wraps = at + size - 8 > this.mask + 1;
+        // read() copies a wrapping record into scratch, which the next one reuses: copy it out.
+        const body = wraps ? this.read(tail + 8, size - 8).slice() : this.read(tail + 8, size - 8);
+        const rawSize = body[0]! | body[1]! << 8 | body[2]! << 16 | body[3]! << 24;
+        onSample(body.subarray(4, 4 + Math.min(rawSize >>> 0, body.length - 4)), tail);
+        n++;
+      } else if (type === PERF_RECORD_LOST) {
+        const body = this.read(tail + 8, 16);
+        const v = new DataView(body.buffer, body.byteOffset, 16);
+        onLost(tail, v.getUint32(8, true) + v.getUint32(12, true) * 0x1_0000_0000);
+      }
+      tail += size;
+    }
+    return tail;
+  }
+
+  /**
+   * Consumes everything before `position` (a record boundary from {@link scan}), adding `lost` (the
+   * LOST counts {@link scan} reported before it) to {@link lost}.
+   */
+  commitTo(position: number, lost: number): void {
+    this.lost += lost;
+    if (position > this.tail) this.setTail(position);
+  }
+
   /** Hands every raw sample to `handler`, counts LOST records, advances the tail. Returns samples read. */
   consume(handler: PerfSampleHandler): number {
     let count = 0;

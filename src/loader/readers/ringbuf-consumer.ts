@@ -164,6 +164,52 @@ export class RingbufConsumer {
     return undefined;
   }
 
+  /**
+   * Walks the committed records from the consumer position without consuming any, filling `out`
+   * with at most `max` of them (discarded ones are noted, not counted yet), and stops at the first
+   * busy record. Every slot stays valid until {@link commitScan} moves the position past it.
+   * Returns the number of records found.
+   */
+  scan(out: RingbufScan, max = Infinity): number {
+    out.reset(this.consumerPosition);
+    let cons = out.start;
+    let prod = this.producerPosition;
+    const dv = this.dataView;
+    let n = 0;
+    // Re-read the producer position when reached, as consume() does (see there).
+    while (n < max && (cons < prod || cons < (prod = this.producerPosition))) {
+      const at = cons & this.mask;
+      const len = dv.getUint32(at, true);
+      if (len & RINGBUF_BUSY_BIT) break;
+      const size = len & ~(RINGBUF_BUSY_BIT | RINGBUF_DISCARD_BIT);
+      if (len & RINGBUF_DISCARD_BIT) {
+        out.discards.push(cons);
+      } else {
+        out.push(cons, at + RINGBUF_HDR_SIZE, size);
+        n++;
+      }
+      cons += (size + RINGBUF_HDR_SIZE + 7) & ~7;
+    }
+    out.end = cons;
+    return n;
+  }
+
+  /**
+   * Consumes the first `count` records of the last {@link scan} (and the discarded ones before them;
+   * all of them, with any discarded ones after, when `count` is the scan's length): their space goes
+   * back to the kernel. Returns the payload bytes consumed.
+   */
+  commitScan(out: RingbufScan, count: number): number {
+    const pos = count >= out.length ? out.end : out.position(count);
+    let bytes = 0;
+    for (let i = 0; i < count && i < out.length; i++) bytes += out.size(i);
+    for (const d of out.discards) if (d < pos) this.discarded++;
+    this.bytes += bytes;
+    if (pos > out.start) this.setConsumerPosition(pos);
+    out.reset(pos);
+    return bytes;
+  }
+
   /** Commits past the record the last {@link peek} returned; does nothing when there is none. */
   advance(): void {
     if (this.peeked < 0) return;
@@ -176,5 +222,70 @@ export class RingbufConsumer {
     // only see an older position, never a newer one.
     this.consumer.setUint32(4, Math.floor(pos / 0x1_0000_0000), true);
     this.consumer.setUint32(0, pos >>> 0, true);
+  }
+}
+
+/**
+ * Where the records of one {@link RingbufConsumer.scan} lie: for record `i`, its position (of its
+ * header, bytes since the ring was created), and its offset and size in the data area. Reused from
+ * scan to scan so that a batch allocates nothing per record.
+ */
+export class RingbufScan {
+  /** Consumer position the scan started at. */
+  start = 0;
+  /** Position after the last record walked (discarded ones included). */
+  end = 0;
+  /** Positions of the discarded records walked. */
+  readonly discards: number[] = [];
+  #positions = new Float64Array(64);
+  #offsets = new Int32Array(64);
+  #sizes = new Int32Array(64);
+  #length = 0;
+
+  /** Records found. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Position of record `i`'s header. */
+  position(i: number): number {
+    return this.#positions[i]!;
+  }
+
+  /** Offset of record `i`'s payload in the data area. */
+  offset(i: number): number {
+    return this.#offsets[i]!;
+  }
+
+  /** Size of record `i`'s payload. */
+  size(i: number): number {
+    return this.#sizes[i]!;
+  }
+
+  /** Empties the scan, which now starts at `position`. */
+  reset(position: number): void {
+    this.start = position;
+    this.end = position;
+    this.#length = 0;
+    this.discards.length = 0;
+  }
+
+  /** Appends a record. */
+  push(position: number, offset: number, size: number): void {
+    const n = this.#length;
+    if (n === this.#positions.length) {
+      const grow = <T extends Float64Array | Int32Array>(a: T, make: (k: number) => T): T => {
+        const b = make(2 * n);
+        b.set(a);
+        return b;
+      };
+      this.#positions = grow(this.#positions, (k) => new Float64Array(k));
+      this.#offsets = grow(this.#offsets, (k) => new Int32Array(k));
+      this.#sizes = grow(this.#sizes, (k) => new Int32Array(k));
+    }
+    this.#positions[n] = position;
+    this.#offsets[n] = offset;
+    this.#sizes[n] = size;
+    this.#length = n + 1;
   }
 }

@@ -12,7 +12,8 @@ import { MapType } from '../../asm/map-types.js';
 import type { BpfMap } from '../../maps/map.js';
 import type { HasFd } from '../fd.js';
 import { pageSize } from '../platform.js';
-import { RingbufConsumer } from './ringbuf-consumer.js';
+import { RingbufConsumer, RingbufScan } from './ringbuf-consumer.js';
+import { RingBufferBatch } from './ringbuf-batch.js';
 import { Readiness } from './wait.js';
 import type { WaitOutcome } from './wait.js';
 import { linkedAbort, ownMap, ReaderMapping, ReaderState, sleep } from './common.js';
@@ -41,6 +42,16 @@ export interface RingBufferStats {
   readonly wakeups: number;
 }
 
+/** Options of {@link RingBufferReader.batches}. */
+export interface BatchLoopOptions extends ReaderLoopOptions {
+  /**
+   * At most this many records per batch (default: all available). The ring space of a batch is
+   * given back only when the loop steps on, so a bound keeps a slow loop body from holding most of
+   * the ring while the producer has nowhere to write.
+   */
+  readonly max?: number;
+}
+
 /** Called for each record; the view is valid only until the callback returns. */
 export type RingBufferHandler = (record: Uint8Array) => void;
 
@@ -67,6 +78,8 @@ export class RingBufferReader implements AsyncIterable<Uint8Array>, Disposable {
   readonly #consumerPage: ReaderMapping;
   readonly #producerAndData: ReaderMapping;
   readonly #ring: RingbufConsumer;
+  readonly #data: Uint8Array;
+  readonly #dataView: DataView;
   readonly #ready: Readiness;
   readonly #state = new ReaderState('ring buffer reader');
   readonly #onOpenAbort: (() => void) | undefined;
@@ -96,7 +109,9 @@ export class RingBufferReader implements AsyncIterable<Uint8Array>, Disposable {
     this.#producerAndData = rest;
     // Plain Uint8Array views (not Buffer), so records are exactly what the docs promise.
     const all = new Uint8Array(rest.bytes.buffer, rest.bytes.byteOffset, rest.length);
-    this.#ring = new RingbufConsumer(consumerPage.bytes, all.subarray(0, ps), all.subarray(ps), this.size);
+    this.#data = all.subarray(ps);
+    this.#dataView = new DataView(all.buffer, all.byteOffset + ps, 2 * this.size);
+    this.#ring = new RingbufConsumer(consumerPage.bytes, all.subarray(0, ps), this.#data, this.size);
     this.#openSignal = opts.signal;
     if (opts.signal) {
       this.#onOpenAbort = () => this.close();
@@ -203,6 +218,51 @@ export class RingBufferReader implements AsyncIterable<Uint8Array>, Disposable {
           }
           if (this.#state.closed || opts.signal?.aborted) return;
         }
+        if (await this.#waitMore(got, opts.signal) === 'aborted') return;
+      }
+    } finally {
+      this.#state.leave();
+    }
+  }
+
+  /**
+   * The records in batches: per wake-up, every record available then (at most `max`), so that a
+   * `for await` loop pays one promise per batch rather than per record. A batch is valid until the
+   * next step, which consumes all of it; leaving the loop early consumes only the records the batch
+   * handed out, and the rest stay in the ring (see {@link RingBufferBatch}). Ends when `signal` aborts
+   * or the reader is closed. Never yields an empty batch.
+   *
+   * ```ts
+   * for await (const batch of reader.batches({ signal })) {
+   *   for (const rec of batch) handle(rec);
+   * }
+   * ```
+   */
+  async *batches(opts: BatchLoopOptions = {}): AsyncGenerator<RingBufferBatch, void, undefined> {
+    const max = opts.max ?? Infinity;
+    if (!(max >= 1)) throw new RangeError(`batches: max must be at least 1, got ${max}`);
+    this.#state.enter();
+    const scan = new RingbufScan();
+    try {
+      for (;;) {
+        if (this.#state.closed || opts.signal?.aborted) return;
+        const got = this.#ring.scan(scan, max);
+        if (got > 0) {
+          const batch = new RingBufferBatch(scan, this.#data, this.#dataView);
+          let steppedOn = false;
+          try {
+            yield batch;
+            steppedOn = true;
+          } finally {
+            const take = batch.end(steppedOn);
+            if (!this.#state.closed) {
+              this.#records += take;
+              this.#ring.commitScan(scan, take);
+            }
+          }
+          continue;
+        }
+        this.#ring.commitScan(scan, 0); // discarded records only: skip them
         if (await this.#waitMore(got, opts.signal) === 'aborted') return;
       }
     } finally {
