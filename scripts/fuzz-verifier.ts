@@ -1,14 +1,18 @@
 /**
- * `npm run fuzz:verifier -- [--runs N] [--seed S] [--out FILE] [--types a,b] [--json]`: generates
- * structured programs (`arbVerifierProgram` from ts-ebpf/testing), runs each through the verifier
- * model and the running kernel, and prints verdict and error-line agreement. Every verdict
- * disagreement is shrunk and appended to FILE (default ./verifier-disagreements.jsonl, removed
- * first; not created when there are none) as JSON: seed and path, the program as disassembly and
- * hex bytes, both verdicts. Needs root (bpf()).
+ * `npm run fuzz:verifier -- [--runs N] [--seed S] [--out FILE] [--messages FILE] [--types a,b] [--json]`:
+ * generates structured programs (`arbVerifierProgram` from ts-ebpf/testing), runs each through the
+ * verifier model and the running kernel, and prints verdict agreement, error-line agreement where
+ * both reject, and processed-count agreement where both accept. Every verdict disagreement is
+ * shrunk and appended to `--out` (default ./verifier-disagreements.jsonl, removed first; not
+ * created when there are none) as JSON: seed and path, the program as disassembly and hex bytes,
+ * both verdicts. With `--messages`, every common rejection with different error lines is appended
+ * to that file (removed first) as JSON: seed, path, type, disassembly, hex, both lines. With
+ * `--json`, the summary is one JSON object, with the paths of the programs whose processed counts
+ * differ most. Needs root (bpf()).
  */
 import { rmSync } from 'node:fs';
 import { runFuzz } from '../test/kernel/verifier-fuzz-runner.js';
-import type { FuzzSummary } from '../test/kernel/verifier-fuzz-runner.js';
+import type { FuzzSummary, ProcessedMismatch } from '../test/kernel/verifier-fuzz-runner.js';
 import { kernelTestContext } from '../test/kernel/privileged.js';
 import { verifierFuzzProgramTypes } from '../src/testing/index.js';
 import type { VerifierFuzzProgramType } from '../src/testing/index.js';
@@ -21,10 +25,11 @@ const opt = (name: string): string | undefined => {
 const runs = Number(opt('runs') ?? 1000);
 const seed = Number(opt('seed') ?? Date.now() % 0x7fffffff);
 const out = opt('out') ?? 'verifier-disagreements.jsonl';
+const messagesOut = opt('messages');
 const types = opt('types')?.split(',') as VerifierFuzzProgramType[] | undefined;
 const json = args.includes('--json');
 if (!Number.isInteger(runs) || runs <= 0 || !Number.isInteger(seed)) {
-  console.error('usage: npm run fuzz:verifier -- [--runs N] [--seed S] [--out FILE] [--types xdp,kprobe] [--json]');
+  console.error('usage: npm run fuzz:verifier -- [--runs N] [--seed S] [--out FILE] [--messages FILE] [--types xdp,kprobe] [--json]');
   process.exit(2);
 }
 const unknown = types?.filter((t) => !(verifierFuzzProgramTypes as readonly string[]).includes(t)) ?? [];
@@ -60,16 +65,24 @@ function progress(done: number, total: number, s: FuzzSummary): void {
 
 // Disagreements are appended as they are found: start from no file, and leave none when there are none.
 rmSync(out, { force: true });
+if (messagesOut) rmSync(messagesOut, { force: true });
 const s = runFuzz({
-  seed, runs, out, onProgress: progress, ...(types ? { gen: { types } } : {}),
+  seed, runs, out, ...(messagesOut ? { messagesOut } : {}), onProgress: progress, ...(types ? { gen: { types } } : {}),
   onShrink: (n) => process.stderr.write(`shrinking ${n} disagreement${n === 1 ? '' : 's'}...\n`),
 });
 const disagree = s.programs - s.verdictAgree;
+const messageMismatchCount = s.bothReject - s.messageAgree;
+// The common acceptances whose processed counts differ most (no count at all sorts first).
+const processedGap = (m: ProcessedMismatch): number =>
+  (m.model === undefined || m.kernel === undefined ? Infinity : Math.abs(m.model - m.kernel));
+const topProcessed = [...s.processedMismatches].sort((a, b) => processedGap(b) - processedGap(a)).slice(0, 20);
 if (json) {
   console.log(JSON.stringify({
     seed, runs: s.programs, ms: Math.round(s.ms), kernelAccepts: s.kernelAccepts, kernelRejects: s.kernelRejects,
     verdictAgree: s.verdictAgree, disagreementRate: disagree / s.programs, bothReject: s.bothReject,
-    messageAgree: s.messageAgree, notModelled: s.notModelled, out,
+    messageAgree: s.messageAgree, bothAccept: s.bothAccept, processedAgree: s.processedAgree,
+    processedMismatches: topProcessed, notModelled: s.notModelled, out,
+    ...(messagesOut ? { messages: messagesOut } : {}),
   }));
 } else {
   console.log(`fuzz:verifier seed ${seed}: ${s.programs} programs in ${(s.ms / 1000).toFixed(1)} s (kernel ${kernel.release})`);
@@ -77,6 +90,7 @@ if (json) {
   console.log(`verdict agreement:               ${s.verdictAgree}/${s.programs} (${pct(s.verdictAgree, s.programs)})`);
   console.log(`verdict disagreement:            ${disagree} (${pct(disagree, s.programs)})`);
   console.log(`error line, both reject:         ${s.messageAgree}/${s.bothReject} (${pct(s.messageAgree, s.bothReject)})`);
+  console.log(`processed count equal:           ${s.processedAgree}/${s.bothAccept} (${pct(s.processedAgree, s.bothAccept)})`);
   console.log(`model "not modelled" rejections: ${s.notModelled}`);
   const top = [...s.kernelMessages].sort((a, b) => b[1] - a[1]).slice(0, 15);
   console.log(`distinct kernel error lines (digits folded): ${s.kernelMessages.size}; most common:`);
@@ -84,5 +98,8 @@ if (json) {
   const mism = [...s.messageMismatches].sort((a, b) => b[1] - a[1]).slice(0, 10);
   if (mism.length > 0) console.log('most common error-line differences (kernel || model):');
   for (const [m, n] of mism) console.log(`  ${String(n).padStart(6)}  ${m}`);
+  if (topProcessed.length > 0) console.log('largest processed-count differences (path type: model / kernel):');
+  for (const m of topProcessed.slice(0, 5)) console.log(`  ${m.path} ${m.type}: ${m.model ?? '-'} / ${m.kernel ?? '-'}`);
   if (s.disagreements.length > 0) console.log(`${s.disagreements.length} shrunk disagreements written to ${out}`);
+  if (messagesOut && messageMismatchCount > 0) console.log(`${messageMismatchCount} error-line differences written to ${messagesOut}`);
 }
