@@ -21,6 +21,7 @@ import { S } from './scalar.js';
 import { ProgType } from './kinds.js';
 import { AttachType } from '../asm/attach-types.js';
 import { formatInsn, formatState, pushBounded } from './log.js';
+import { StateLog } from './log-state.js';
 
 /** The kernel's limit on processed instructions (BPF_COMPLEXITY_LIMIT_INSNS). */
 export const INSN_LIMIT = 1_000_000;
@@ -149,6 +150,8 @@ export class Explorer {
   /** Runs do_check from the entry state. Throws Reject on the first error. */
   run(entry: VState, start: number): void {
     const env = this.env;
+    const sl = env.logLevel > 1 ? new StateLog(env.log, env.s) : undefined;
+    if (sl) sl.header(env.st.subprogStarts, this.live);
     env.state = entry;
     let idx = start;
     for (;;) {
@@ -157,8 +160,11 @@ export class Explorer {
       if (++this.stats.processed > INSN_LIMIT) fail(env, Msg.tooLarge(this.stats.processed));
       let next: number;
       if (env.st.prunePoint[idx] === 1 && this.visited(idx)) {
-        if (env.logLevel > 0) pushBounded(env.log, `${idx}: safe`);
+        if (sl) sl.safe(idx);
+        else if (env.logLevel > 0) pushBounded(env.log, `${idx}: safe`);
         next = EXIT_PATH;
+      } else if (sl) {
+        next = this.stepLogged(idx, sl);
       } else {
         if (env.logLevel > 0) pushBounded(env.log, `${idx}: ${formatInsn(env.s, idx)}`);
         next = this.step(idx);
@@ -166,15 +172,29 @@ export class Explorer {
       if (next === EXIT_PATH) {
         this.endPath();
         const p = this.pending.pop();
+        sl?.pathEnded(p && { prev: p.prev, insn: p.insn });
         if (!p) return;
         env.state = p.st;
         this.parent = p.parent;
-        if (env.logLevel > 1) pushBounded(env.log, `from ${p.prev} to ${p.insn}:${formatState(p.st, p.st.frames.length - 1)}`);
         idx = p.insn;
       } else {
         idx = next;
       }
     }
+  }
+
+  /** step() with the level-2 state lines around it. */
+  private stepLogged(i: number, sl: StateLog): number {
+    const env = this.env, s = env.s, code = s.code[i]!;
+    sl.beforeInsn(i, env.state);
+    const frames = env.state.frames.length;
+    const before = code === 0x95 && frames > 1 ? { ...env.state, frames: env.state.frames.slice() } : undefined;
+    const next = this.step(i);
+    if (next === EXIT_PATH) return next;
+    sl.afterInsn(i, env.state);
+    if (code === 0x85 && s.src[i] === 1 && env.state.frames.length > frames) sl.called(env.state);
+    if (before && env.state.frames.length < frames) sl.returned(i, next, before, env.state);
+    return next;
   }
 
   private step(i: number): number {

@@ -104,3 +104,55 @@ export function readStackSlots(s: Slots, helperReadsMemory: (id: number) => bool
   }
   return live;
 }
+
+/**
+ * compute_scc: the strongly connected component of each instruction (0 when it is in no loop),
+ * numbered from 1 in the order the kernel's iterative Tarjan walk closes them, as the level-2
+ * `Live regs before insn:` block prints them.
+ */
+export function sccIds(s: Slots): Uint32Array {
+  const n = s.len, NOT_ON_STACK = 0xffffffff;
+  const scc = new Uint32Array(n), pre = new Uint32Array(n), low = new Uint32Array(n);
+  const stack: number[] = [], dfs: number[] = [];
+  let nextPre = 1, nextScc = 1;
+  const succ = (i: number): number[] => {
+    const code = s.code[i]!, cls = code & 7, op = code & 0xf0;
+    const jmp = cls === 0x05 || cls === 0x06;
+    const out: number[] = [];
+    if (!(jmp && (op === 0x90 || op === 0x00))) out.push(i + (code === 0x18 ? 2 : 1));
+    if (jmp && op !== 0x90 && op !== 0x80) out.push(i + (code === 0x06 ? s.imm[i]! : s.off[i]!) + 1);
+    return out.filter((t) => t >= 0 && t < n);
+  };
+  for (let i = 0; i < n; i++) {
+    if (pre[i]) continue;
+    dfs.length = 0;
+    dfs.push(i);
+    outer: while (dfs.length) {
+      const w = dfs[dfs.length - 1]!;
+      if (pre[w] === 0) {
+        low[w] = pre[w] = nextPre++;
+        stack.push(w);
+      }
+      const next = succ(w);
+      for (const t of next) {
+        if (pre[t]) {
+          low[w] = Math.min(low[w]!, low[t]!);
+        } else {
+          dfs.push(t);
+          continue outer;
+        }
+      }
+      if (low[w]! < pre[w]!) { dfs.pop(); continue; }
+      const assign = stack[stack.length - 1] !== w || next.includes(w);
+      let t: number;
+      do {
+        t = stack.pop()!;
+        low[t] = NOT_ON_STACK;
+        if (assign) scc[t] = nextScc;
+      } while (t !== w);
+      if (assign) nextScc++;
+      dfs.pop();
+    }
+  }
+  return scc;
+}

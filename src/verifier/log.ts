@@ -1,15 +1,16 @@
 /**
  * The verifier log in the kernel's words: instructions printed as print_bpf_insn
  * (kernel/bpf/disasm.c) does for `verbose_insn`, and the statistics line of
- * print_verification_stats. The model's level-1 log lists every processed instruction, the
- * detail lines of an error and the error itself; it does not reproduce the kernel's register
- * state annotations.
+ * print_verification_stats, and registers and states as print_reg_state and
+ * print_verifier_state (kernel/bpf/log.c) print them. The model's level-1 log lists every
+ * processed instruction, the detail lines of an error and the error itself; level 2 adds the
+ * kernel's state lines (log-state.ts).
  * @module
  */
 import type { Slots } from './ir.js';
 import { helperName } from './helper-protos.js';
 import { S } from './scalar.js';
-import { scalarRangesStr } from './domains/format.js';
+import { scalarRangesStr, scalarStr, snumStr, unumStr } from './domains/format.js';
 import type { Reg, VState } from './state.js';
 import { T, base, typeName } from './state.js';
 
@@ -101,22 +102,27 @@ export function pushBounded(log: string[], line: string, max = 200_000): void {
   if (log.length > max) log.splice(0, log.length - max / 2);
 }
 
-/** print_reg_state: one register as the kernel prints it (`ctx()`, `fp-8`, `map_value(ks=8,vs=48)`, `42`). */
+/** print_reg_state: one register as the kernel prints it (`ctx()`, `fp-8`, `map_value(map=m,ks=8,vs=48)`, `42`). */
 export function formatReg(r: Reg, frameno: number): string {
-  if (r.t === T.SCALAR && S.isConst(r.v)) return S.snum(r.v[0]!, r.v[1]!);
+  if (r.t === T.SCALAR) return scalarStr(r.v, 0, r.id, false, r.link ? r.linkOff : undefined);
   let out = typeName(r.t);
   if (r.t === T.STACK) {
     if (r.frame !== frameno) out += `[${r.frame}]`;
-    if (S.isConst(r.v)) return out + String(S.constNum(r.v) + r.off);
+    if (S.isConst(r.v)) return out + signedNum(S.constNum(r.v) + r.off);
   }
   const parts: string[] = [];
   if (r.id) parts.push(`id=${r.id}`);
   if (r.ref) parts.push(`ref_obj_id=${r.ref}`);
   const b = base(r.t);
-  if (b === T.MAP_PTR || b === T.MAP_VALUE || b === T.MAP_KEY) parts.push(`ks=${r.map!.spec.keySize},vs=${r.map!.spec.valueSize}`);
-  if (r.t !== T.SCALAR && r.off) parts.push(`off=${r.off}`);
-  if (b === T.PKT || b === T.PKT_META || b === T.PKT_END) parts.push(`r=${r.range < 0 ? r.range : r.range}`);
-  if (b === T.MEM) parts.push(`sz=${r.range}`);
+  if (b === T.MAP_PTR || b === T.MAP_VALUE || b === T.MAP_KEY) {
+    const name = r.map!.spec.name?.slice(0, 15);
+    if (name) parts.push(`map=${name}`);
+    parts.push(`ks=${r.map!.spec.keySize},vs=${r.map!.spec.valueSize}`);
+  }
+  if (r.off) parts.push(`off=${signedNum(r.off)}`);
+  // `range` is an int printed with verbose_unum: AT_PKT_END (-1) shows as 0xffffffffffffffff.
+  if (b === T.PKT || b === T.PKT_META) parts.push(`r=${unumStr(r.range, r.range < 0 ? -1 : 0)}`);
+  if (b === T.MEM) parts.push(`sz=${unumStr(r.range, 0)}`);
   if (S.isConst(r.v)) {
     if (S.constNum(r.v)) parts.push(`imm=${S.snum(r.v[0]!, r.v[1]!)}`);
   } else {
@@ -127,28 +133,37 @@ export function formatReg(r: Reg, frameno: number): string {
   return `${out}(${parts.join(',')})`;
 }
 
+/** verbose_snum of a small JavaScript integer. */
+function signedNum(n: number): string {
+  return snumStr(n, n < 0 ? -1 : 0);
+}
+
 const SLOT_CHAR = ['?', 'r', 'm', '0'];
 
-/** print_verifier_state(print_all) of one frame, with the leading space of each item. */
-export function formatState(st: VState, frameno: number): string {
+/**
+ * print_verifier_state of one frame, with the leading space of each item: every register and
+ * slot (print_all), or only those whose bit is set in `regs` and `slotLo`/`slotHi` (bit spi).
+ */
+export function formatState(st: VState, frameno: number, regs = 0x7ff, slotLo = 0xffffffff, slotHi = 0xffffffff): string {
   const f = st.frames[frameno]!;
   let out = f.frameno ? ` frame${f.frameno}:` : '';
   f.regs.forEach((r, i) => {
-    if (r.t === T.NOT_INIT) return;
-    out += ` R${i}=${r.t === T.SCALAR ? S.str(r.v, r.id) : formatReg(r, f.frameno)}`;
+    if (r.t === T.NOT_INIT || !(regs & (1 << i))) return;
+    out += ` R${i}=${formatReg(r, f.frameno)}`;
   });
   f.stack.forEach((sl, i) => {
+    if (!((i < 32 ? slotLo >>> i : slotHi >>> (i - 32)) & 1)) return;
     if (!sl.types.some((t) => t !== 0)) return;
     let types = [...sl.types].map((t) => SLOT_CHAR[t]!).join('');
     if (sl.types[7] === 1) {
       const j = sl.types.indexOf(1);
       types = types.slice(0, j);
-      const r = sl.spilled;
-      out += ` fp${(-i - 1) * 8}=${types}${r.t === T.SCALAR ? S.str(r.v, r.id) : formatReg(r, f.frameno)}`;
+      out += ` fp${(-i - 1) * 8}=${types}${formatReg(sl.spilled, f.frameno)}`;
     } else {
       out += ` fp${(-i - 1) * 8}=${types}`;
     }
   });
   if (st.refs.length) out += ` refs=${st.refs.map((r) => r.id).join(',')}`;
+  if (f.inCallback) out += ' cb';
   return out;
 }

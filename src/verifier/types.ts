@@ -24,6 +24,8 @@ export interface VerifierMapSpec {
   readonly kptrOffs?: readonly number[];
   /** For map-in-map types: the inner map. */
   readonly inner?: VerifierMapSpec;
+  /** The map's name, which level-2 logs print as the kernel does (`map_value(map=NAME,...)`). */
+  readonly name?: string;
 }
 
 /** Options of {@link verify}. */
