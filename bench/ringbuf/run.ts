@@ -7,7 +7,10 @@
  * Two measurements, each figure the best of BENCH_ROUNDS interleaved runs (the machine is shared):
  * - drain: a program run by BPF_PROG_TEST_RUN fills the ring with N records, then ONE consumer drains
  *   it; only the drain is timed. Every consumer faces exactly the same N records: this is the cost of
- *   consuming, with no producer in the way. TS is timed through `consume(cb)` and the async iterator.
+ *   consuming, with no producer in the way. TS is timed through `consume(cb)`, `consumeRaw(cb)`, the
+ *   per-record async iterator `records()`, and the batch iterator `batches()` (one batch per wake-up:
+ *   here the whole pre-filled ring), read with a view per record (`for (const rec of batch)`) and
+ *   without (`batch.view.getUint32(batch.offsetOf(i))`).
  * - live: a C producer process (producer.c) runs the program at a fixed pace (BENCH_LIVE_RATE runs per
  *   second, 64 per syscall, for BENCH_LIVE_SECONDS) while the consumer reads, woken by epoll. Both
  *   consumers face the same event rate; reported: the share of records delivered (a consumer that
@@ -105,7 +108,7 @@ function parse(line: string): { records: number; ns: number; checksum: number; c
   return { records: records!, ns: ns!, checksum: checksum!, cpuNs: cpuNs! };
 }
 
-interface Drain { c: number; tsConsume: number; tsRaw: number; tsIterator: number; n: number }
+interface Drain { c: number; tsConsume: number; tsRaw: number; tsIterator: number; tsBatches: number; tsBatchRaw: number; n: number }
 
 async function drainBench(cExe: string, size: number): Promise<Drain> {
   const ringBytes = ringMb * 1024 * 1024;
@@ -114,7 +117,7 @@ async function drainBench(cExe: string, size: number): Promise<Drain> {
     const n = Math.floor((ringBytes - 1) / (size + 8));
     const id = s.rb.info().id;
     using reader = openRingBuffer(s.rb);
-    const best = { c: 0, tsConsume: 0, tsRaw: 0, tsIterator: 0 };
+    const best = { c: 0, tsConsume: 0, tsRaw: 0, tsIterator: 0, tsBatches: 0, tsBatchRaw: 0 };
     for (let r = 0; r < rounds; r++) {
       // C
       let want = fill(s, n);
@@ -155,6 +158,33 @@ async function drainBench(cExe: string, size: number): Promise<Drain> {
       ns = hr() - t0;
       if (sum !== want) throw new Error(`TS iterator: checksum ${sum} != ${want}`);
       best.tsIterator = Math.max(best.tsIterator, n / (ns / 1e9));
+      // TS, batch iterator: a view per record from the batch's own iterator
+      want = fill(s, n);
+      sum = 0;
+      got = 0;
+      t0 = hr();
+      outer: for await (const batch of reader.batches()) {
+        for (const rec of batch) {
+          sum += (rec[0]! | rec[1]! << 8 | rec[2]! << 16 | rec[3]! << 24) >>> 0;
+          if (++got === n) break outer;
+        }
+      }
+      ns = hr() - t0;
+      if (got !== n || sum !== want) throw new Error(`TS batches: ${got}/${n}, checksum ${sum} != ${want}`);
+      best.tsBatches = Math.max(best.tsBatches, n / (ns / 1e9));
+      // TS, batch iterator without a view per record (the batch's DataView and offsets)
+      want = fill(s, n);
+      sum = 0;
+      got = 0;
+      t0 = hr();
+      for await (const batch of reader.batches()) {
+        const v = batch.view;
+        for (let i = 0; i < batch.length; i++) sum += v.getUint32(batch.offsetOf(i), true);
+        if ((got += batch.length) >= n) break;
+      }
+      ns = hr() - t0;
+      if (got !== n || sum !== want) throw new Error(`TS batch raw: ${got}/${n}, checksum ${sum} != ${want}`);
+      best.tsBatchRaw = Math.max(best.tsBatchRaw, n / (ns / 1e9));
     }
     return { ...best, n };
   } finally {
@@ -230,12 +260,14 @@ async function main(): Promise<void> {
     console.log(`bench:ringbuf — ${rounds} interleaved rounds, best of each; node ${process.version}, ${process.arch}`);
     console.log(`\ndrain: a ${ringMb} MiB ring pre-filled by BPF_PROG_TEST_RUN, time to consume every record (events/s)`);
     console.log(`${'record'.padEnd(8)}${'records'.padStart(9)}${'C'.padStart(14)}${'TS consume'.padStart(14)}${'TS/C'.padStart(6)}` +
-      `${'TS raw'.padStart(14)}${'TS/C'.padStart(6)}${'TS iterator'.padStart(14)}${'TS/C'.padStart(6)}`);
+      `${'TS raw'.padStart(14)}${'TS/C'.padStart(6)}${'TS iterator'.padStart(14)}${'TS/C'.padStart(6)}` +
+      `${'TS batches'.padStart(14)}${'TS/C'.padStart(6)}${'batch raw'.padStart(14)}${'TS/C'.padStart(6)}`);
     for (const size of SIZES) {
       const d = await drainBench(cExe, size);
       const r = (x: number): string => (x / d.c).toFixed(3).padStart(7);
       console.log(`${`${size} B`.padEnd(8)}${String(d.n).padStart(9)}${fmt(d.c)} ${fmt(d.tsConsume)}${r(d.tsConsume)} ` +
-        `${fmt(d.tsRaw)}${r(d.tsRaw)} ${fmt(d.tsIterator)}${r(d.tsIterator)}`);
+        `${fmt(d.tsRaw)}${r(d.tsRaw)} ${fmt(d.tsIterator)}${r(d.tsIterator)} ${fmt(d.tsBatches)}${r(d.tsBatches)} ` +
+        `${fmt(d.tsBatchRaw)}${r(d.tsBatchRaw)}`);
     }
     console.log(`\nlive: a C producer paced at ${liveRate.toLocaleString('en-US')} runs/s (64 per syscall, ` +
       `${liveRuns.toLocaleString('en-US')} runs) while the consumer reads a ${liveRingKb} KiB ring`);

@@ -171,7 +171,7 @@ export class RingbufConsumer {
    * Returns the number of records found.
    */
   scan(out: RingbufScan, max = Infinity): number {
-    out.reset(this.consumerPosition);
+    out.reset(this.consumerPosition, this.mask);
     let cons = out.start;
     let prod = this.producerPosition;
     const dv = this.dataView;
@@ -185,7 +185,7 @@ export class RingbufConsumer {
       if (len & RINGBUF_DISCARD_BIT) {
         out.discards.push(cons);
       } else {
-        out.push(cons, at + RINGBUF_HDR_SIZE, size);
+        out.push(at + RINGBUF_HDR_SIZE, size);
         n++;
       }
       cons += (size + RINGBUF_HDR_SIZE + 7) & ~7;
@@ -226,9 +226,9 @@ export class RingbufConsumer {
 }
 
 /**
- * Where the records of one {@link RingbufConsumer.scan} lie: for record `i`, its position (of its
- * header, bytes since the ring was created), and its offset and size in the data area. Reused from
- * scan to scan so that a batch allocates nothing per record.
+ * Where the records of one {@link RingbufConsumer.scan} lie: for record `i`, its offset and size in
+ * the data area (and so its position: a scan spans less than the ring). Reused from scan to scan so
+ * that a batch allocates nothing per record.
  */
 export class RingbufScan {
   /** Consumer position the scan started at. */
@@ -237,9 +237,9 @@ export class RingbufScan {
   end = 0;
   /** Positions of the discarded records walked. */
   readonly discards: number[] = [];
-  #positions = new Float64Array(64);
-  #offsets = new Int32Array(64);
-  #sizes = new Int32Array(64);
+  #mask = 0;
+  #offsets = new Int32Array(1024);
+  #sizes = new Int32Array(1024);
   #length = 0;
 
   /** Records found. */
@@ -247,9 +247,10 @@ export class RingbufScan {
     return this.#length;
   }
 
-  /** Position of record `i`'s header. */
+  /** Position of record `i`'s header (bytes since the ring was created). */
   position(i: number): number {
-    return this.#positions[i]!;
+    const header = this.#offsets[i]! - RINGBUF_HDR_SIZE;
+    return this.start + ((header - (this.start & this.#mask)) & this.#mask);
   }
 
   /** Offset of record `i`'s payload in the data area. */
@@ -262,28 +263,26 @@ export class RingbufScan {
     return this.#sizes[i]!;
   }
 
-  /** Empties the scan, which now starts at `position`. */
-  reset(position: number): void {
+  /** Empties the scan, which now starts at `position` in a ring of `mask + 1` bytes. */
+  reset(position: number, mask = this.#mask): void {
     this.start = position;
     this.end = position;
+    this.#mask = mask;
     this.#length = 0;
     this.discards.length = 0;
   }
 
   /** Appends a record. */
-  push(position: number, offset: number, size: number): void {
+  push(offset: number, size: number): void {
     const n = this.#length;
-    if (n === this.#positions.length) {
-      const grow = <T extends Float64Array | Int32Array>(a: T, make: (k: number) => T): T => {
-        const b = make(2 * n);
-        b.set(a);
-        return b;
-      };
-      this.#positions = grow(this.#positions, (k) => new Float64Array(k));
-      this.#offsets = grow(this.#offsets, (k) => new Int32Array(k));
-      this.#sizes = grow(this.#sizes, (k) => new Int32Array(k));
+    if (n === this.#offsets.length) {
+      const offsets = new Int32Array(2 * n);
+      offsets.set(this.#offsets);
+      this.#offsets = offsets;
+      const sizes = new Int32Array(2 * n);
+      sizes.set(this.#sizes);
+      this.#sizes = sizes;
     }
-    this.#positions[n] = position;
     this.#offsets[n] = offset;
     this.#sizes[n] = size;
     this.#length = n + 1;

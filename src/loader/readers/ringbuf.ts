@@ -80,6 +80,7 @@ export class RingBufferReader implements AsyncIterable<Uint8Array>, Disposable {
   readonly #ring: RingbufConsumer;
   readonly #data: Uint8Array;
   readonly #dataView: DataView;
+  readonly #scan = new RingbufScan();
   readonly #ready: Readiness;
   readonly #state = new ReaderState('ring buffer reader');
   readonly #onOpenAbort: (() => void) | undefined;
@@ -242,7 +243,7 @@ export class RingBufferReader implements AsyncIterable<Uint8Array>, Disposable {
     const max = opts.max ?? Infinity;
     if (!(max >= 1)) throw new RangeError(`batches: max must be at least 1, got ${max}`);
     this.#state.enter();
-    const scan = new RingbufScan();
+    const scan = this.#scan; // one loop at a time: the reader's own, grown once
     try {
       for (;;) {
         if (this.#state.closed || opts.signal?.aborted) return;
