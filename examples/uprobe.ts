@@ -29,6 +29,7 @@ import {
   resolveBinary, struct, u32, u64, uprobeOffset, verify,
 } from '../src/index.js';
 import type { Assembled, BpfMap, CodecValue, Link, Program } from '../src/index.js';
+import { ptRegs } from '../src/asm/pt-regs.js'; // not on the face yet
 import { isMain, kernelProcessed, runMain, runSignal, sleep } from './lib/run.js';
 import type { ExampleOptions } from './lib/run.js';
 
@@ -111,13 +112,6 @@ const mapSpecs = {
   starts: { type: 'hash', keySize: 8, valueSize: 8, maxEntries: 10240 },
 } as const;
 
-/** Offset of the return-value register in the program's context (`struct pt_regs`, as the kernel gives it). */
-function returnRegisterOffset(): number {
-  if (process.arch === 'x64') return 80; // ax
-  if (process.arch === 'arm64') return 0; // regs[0]
-  throw new Error(`the return register's place in pt_regs is not known here for ${process.arch}`);
-}
-
 /** The uprobe: `stats[pid].calls++` (creating the record), `starts[pid_tgid] = now`. */
 export const onEntry: Assembled = asm.program([
   asm.call('get_current_pid_tgid'),
@@ -162,8 +156,10 @@ export const onEntry: Assembled = asm.program([
 /**
  * The uretprobe: latency from `starts[pid_tgid]` (a return without a counted entry, e.g. a call
  * already running when the probes went in, is skipped), `stats[pid].returns++`, the return value.
+ * @param retOffset Where the return-value register is in the context (`struct pt_regs`, as the
+ * kernel gives it): libbpf's `PT_REGS_RC`, for the architecture this runs on by default.
  */
-export function onReturn(retOffset = returnRegisterOffset()): Assembled {
+export function onReturn(retOffset = ptRegs().ret): Assembled {
   return asm.program([
     asm.mov64(R6, R1), // the context (pt_regs at the return): calls clobber R1-R5, keep R6-R9
     asm.call('ktime_get_ns'),
