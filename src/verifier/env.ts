@@ -64,6 +64,11 @@ export interface Env {
   push(state: VState, insn: number): void;
   /** Records that the current instruction may read the bytes [from, to) below the frame pointer (bpf_mark_stack_read). */
   stackRead(from: number, to: number): void;
+  /**
+   * Level-2 logs only: a helper wrote the stack byte at this offset from its frame pointer, which
+   * the kernel's log then shows among the instruction's state (mark_stack_slot_scratched).
+   */
+  logStackWrite?: (byteOff: number) => void;
 }
 
 /** Rejects at the current instruction. */

@@ -151,7 +151,10 @@ export class Explorer {
   run(entry: VState, start: number): void {
     const env = this.env;
     const sl = env.logLevel > 1 ? new StateLog(env.log, env.s) : undefined;
-    if (sl) sl.header(env.st.subprogStarts, this.live);
+    if (sl) {
+      sl.header(env.st.subprogStarts, this.live);
+      env.logStackWrite = (off: number): void => sl.markSlot(off);
+    }
     env.state = entry;
     let idx = start;
     for (;;) {

@@ -307,6 +307,8 @@ export function checkHelperCall(env: Env, i: number, leak: LeakChecker): boolean
   }
   if (meta.rawRegno >= 0) {
     for (let k = 0; k < meta.rawSize; k++) memAccess(env, meta.rawRegno, k, 1, true, -1, false, false);
+    const raw = cur(env.state).regs[meta.rawRegno]!;
+    if (env.logStackWrite) for (let k = 0; k < meta.rawSize; k++) env.logStackWrite(S.constNum(raw.v) + raw.off + k);
   }
   const st = env.state;
   if (meta.releaseRegno) {
@@ -357,6 +359,8 @@ export function checkHelperCall(env: Env, i: number, leak: LeakChecker): boolean
   if (r0.t & F.MAYBE_NULL && !r0.id) r0.id = ++env.idGen;
   const sockmapLookup = id === 1 && (meta.map?.type === MapType.SOCKMAP || meta.map?.type === MapType.SOCKHASH);
   if (h.acquire || sockmapLookup) {
+    // acquire_reference takes a fresh id after the one a maybe-null result already got.
+    r0.id = ++env.idGen;
     r0.ref = r0.id;
     st.refs.push({ id: r0.id, insn: i, kind: 'ptr' });
   } else if (meta.refObj && h.ptrCast) {

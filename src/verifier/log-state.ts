@@ -172,7 +172,8 @@ export class StateLog {
     for (let b = lo; b < hi && b < 0; b++) this.markSlot(b);
   }
 
-  private markSlot(byteOff: number): void {
+  /** Marks the stack slot holding the byte at `byteOff` from the frame pointer as scratched. */
+  markSlot(byteOff: number): void {
     const spi = Math.floor((-byteOff - 1) / 8);
     if (spi < 0 || spi >= 64) return;
     if (spi < 32) this.insnLo = (this.insnLo | (1 << spi)) >>> 0;

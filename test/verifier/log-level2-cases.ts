@@ -16,6 +16,8 @@ import type { Instruction } from '../../src/asm/instruction.js';
 export const LOG_MAPS = {
   hash: { type: 'hash', keySize: 4, valueSize: 16, maxEntries: 4 },
   array: { type: 'array', keySize: 4, valueSize: 48, maxEntries: 4 },
+  rb: { type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096 },
+  progs: { type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 4 },
 } as const;
 
 /** One program of the comparison. */
@@ -140,6 +142,65 @@ export const LOG_CASES: LogCase[] = [
       asm.st('u64', R10, -8, 1), asm.mov64(R1, 2), asm.atomicAdd64(R10, -8, R1), asm.ldx('u64', R0, R10, -8), asm.exit(),
     ],
   },
+  {
+    name: 'LD_ABS and LD_IND', type: 'socket_filter',
+    items: [asm.mov64(R6, R1), asm.ldAbs('u8', 23), asm.ldInd('u16', R0, 2), asm.exit()],
+  },
+  {
+    name: 'stack read and write at a variable offset', type: 'socket_filter',
+    items: [
+      asm.st('u64', R10, -8, 0), asm.st('u64', R10, -16, 0), asm.call('get_prandom_u32'), asm.and64(R0, 7), asm.mov64(R1, R10),
+      asm.add64(R1, -16), asm.add64(R1, R0), asm.ldx('u8', R2, R1, 0), asm.stx('u8', R1, 0, R2), asm.mov64(R0, 0), asm.exit(),
+    ],
+  },
+  {
+    name: 'a ringbuf reference: ids, refs=', type: 'socket_filter',
+    items: [
+      asm.loadMap(R1, 'rb'), asm.mov64(R2, 8), asm.mov64(R3, 0), asm.call('ringbuf_reserve'), asm.jeq64(R0, 0, 'out'),
+      asm.st('u64', R0, 0, 1), asm.mov64(R1, R0), asm.mov64(R2, 0), asm.call('ringbuf_submit'), asm.label('out'),
+      asm.mov64(R0, 0), asm.exit(),
+    ],
+  },
+  {
+    name: 'a tail call', type: 'socket_filter',
+    items: [asm.loadMap(R2, 'progs'), asm.mov64(R3, 0), asm.call('tail_call'), asm.mov64(R0, 0), asm.exit()],
+  },
+  {
+    name: 'narrow spills and a spilled frame pointer', type: 'socket_filter',
+    items: [
+      asm.call('get_prandom_u32'), asm.and64(R0, 0xff), asm.stx('u32', R10, -4, R0), asm.stx('u16', R10, -10, R0),
+      asm.ldx('u32', R1, R10, -4), asm.ldx('u16', R2, R10, -10), asm.stx('u64', R10, -24, R10), asm.ldx('u64', R3, R10, -24),
+      asm.mov64(R0, 0), asm.exit(),
+    ],
+  },
+  {
+    name: 'a subprogram writing its caller\'s stack', type: 'xdp',
+    items: [
+      asm.st('u64', R10, -8, 0), asm.mov64(R1, R10), asm.add64(R1, -8), asm.callSub('f'), asm.ldx('u64', R0, R10, -8), asm.exit(),
+      asm.label('f'), asm.st('u64', R1, 0, 2), asm.mov64(R0, 0), asm.exit(),
+    ],
+  },
+  {
+    name: 'scalars linked by an added constant', type: 'socket_filter',
+    items: [
+      asm.call('get_prandom_u32'), asm.mov64(R1, R0), asm.add64(R1, 4), asm.jgt64(R0, 10, 'out'), asm.mov64(R0, R1), asm.exit(),
+      asm.label('out'), asm.mov64(R0, 0), asm.exit(),
+    ],
+  },
+  {
+    name: 'a helper writing the stack', type: 'kprobe',
+    items: [
+      asm.mov64(R1, R10), asm.add64(R1, -16), asm.mov64(R2, 16), asm.mov64(R3, 0), asm.call('probe_read_kernel'),
+      asm.ldx('u64', R0, R10, -16), asm.exit(),
+    ],
+  },
+  {
+    name: 'a reject: infinite loop', type: 'socket_filter',
+    items: [
+      asm.call('get_prandom_u32'), asm.label('l'), asm.jeq64(R0, 0, 'l'), asm.mov64(R0, 0), asm.label('m'), asm.jeq64(R0, 0, 'm'),
+      asm.exit(),
+    ],
+  },
 ];
 
 /** The case's instructions with its map names resolved to fds. */
@@ -178,6 +239,9 @@ const UNMODELLED = [
   /^SCC (enter|exit|backedge) /, // loop state bookkeeping (compute_scc callchains)
 ];
 
+// The `P` of a register marked precise: the model's states carry no precision marks.
+const PRECISE = /=P(?=-?\d|scalar\()/g;
+
 // A map's LD_IMM64 shows the map's kernel address; the model knows no address and shows 0x0.
 const MAP_ADDRESS = /^( *(?:\d+ +)?\d+: (?:[.0-9]{10} )?\(18\) r\d+ = )(?:0xffff[0-9a-f]{12}|0x0)(?: +;(.*))?$/;
 
@@ -205,15 +269,15 @@ export function comparableKernelLog(log: readonly string[]): string[] {
   for (const line of log) {
     if (UNMODELLED.some((re) => re.test(line))) { dropped = true; continue; }
     const prev = out[out.length - 1];
-    const state = /^\d+:( (?!\().*)$/.exec(line);
-    if (dropped && state && !line.endsWith(': safe') && prev !== undefined && /^\d+: \(/.test(prev) && !prev.includes(';')) {
+    const state = /^\d+:((?: (?!\()(?!safe$).*)?)$/.exec(line);
+    if (dropped && state && prev !== undefined && /^\d+: \(/.test(prev) && !prev.includes(';')) {
       out[out.length - 1] = appendState(prev, state[1]!);
     } else {
       out.push(line);
     }
     dropped = false;
   }
-  return out.map(normalizeAddress);
+  return out.map((l) => normalizeAddress(l.replace(PRECISE, '=')));
 }
 
 /** The model's log in the same form (map addresses normalized). */

@@ -13,6 +13,8 @@
  * - `(0) frame 0 insn 5 +live -8` and `(0) live stack update done in 2 iterations`: debug output
  *   of the kernel's stack liveness (liveness.c), printed at each path end.
  * - `SCC enter (1)` / `SCC exit (1)` / `SCC backedge`: the kernel's loop-state bookkeeping.
+ * - The `P` the kernel prints before a register it has marked precise (`R0=P0`): the model keeps
+ *   no precision marks in its states; the kernel's `P` is dropped.
  * - The map address of a map's LD_IMM64 (`r1 = 0xffff888104785000`): the model has no kernel
  *   address; both sides show `<map>` and the `;` padding after it is not checked.
  */
