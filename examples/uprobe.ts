@@ -26,10 +26,9 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import {
   asm, attachUprobe, BadInputError, attachUretprobe, createMap, i64, loadProgram, R0, R1, R2, R3, R4, R6, R7, R8, R10,
-  resolveBinary, struct, u32, u64, uprobeOffset, verify,
+  ptRegs, resolveBinary, struct, u32, u64, uprobeOffset, verify,
 } from '../src/index.js';
 import type { Assembled, BpfMap, CodecValue, Link, Program } from '../src/index.js';
-import { ptRegs } from '../src/asm/pt-regs.js'; // not on the face yet
 import { isMain, kernelProcessed, runMain, runSignal, sleep } from './lib/run.js';
 import type { ExampleOptions } from './lib/run.js';
 

@@ -14,3 +14,4 @@ export * from './prog-types.js';
 export * from './map-types.js';
 export * from './attach-types.js';
 export * from './uapi-enum.js';
+export * from './pt-regs.js';
