@@ -155,13 +155,13 @@ export class StateLog {
   /** Stack slots a load or store through a stack pointer marks (check_stack_{read,write}_*_off). */
   private stackAccess(i: number, st: VState): void {
     const s = this.s, code = s.code[i]!, cls = code & 7;
-    let ptr: Reg;
+    let ptr: Reg | undefined; // undefined for register numbers above R10, which the step rejects
     const regs = st.frames[st.frames.length - 1]!.regs;
     if (cls === 0x01) ptr = regs[s.src[i]!]!;
     else if (cls === 0x02 || (cls === 0x03 && !((code & 0xe0) === 0xc0 && s.imm[i] === 0x100))) ptr = regs[s.dst[i]!]!;
     else if (cls === 0x03) ptr = regs[s.src[i]!]!;
     else return;
-    if (ptr.t !== T.STACK) return;
+    if (ptr?.t !== T.STACK) return;
     const size = SIZES[(code >> 3) & 3]!;
     const base = ptr.off + s.off[i]!;
     if (S.isConst(ptr.v)) {
