@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import { describe, it, expect } from 'vitest';
 import { createMap, loadProgram, openPerfBuffer, openRingBuffer, possibleCpus, pageSize, BadInputError } from '../../src/index.js';
 import type { BpfMap, Program } from '../../src/index.js';
@@ -231,5 +233,51 @@ describe.skipIf(!kernel.ok)('PerfBufferReader.batches on the kernel', () => {
     const rest: number[] = [];
     perf.consume((x) => rest.push(x.cpu));
     expect(rest).toEqual(last !== first ? [last] : []);
+  });
+});
+
+describe.skipIf(!kernel.ok)('batch loops release what they take', () => {
+  const fds = (): number => readdirSync('/proc/self/fd').length;
+  const kernelMappings = (): number =>
+    readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => /anon_inode:(bpf-map|\[perf_event\])/.test(l)).length;
+
+  it('loops ended by break, abort while waiting and close leave no fd, mapping or abort listener behind', async () => {
+    { // the process-wide epoll fd and eventfd are created once: warm them up
+      using rb = createMap({ type: 'ringbuf', maxEntries: pageSize() });
+      using r = openRingBuffer(rb);
+      await r.poll(1);
+    }
+    const fd0 = fds();
+    const maps0 = kernelMappings();
+    const longLived = new AbortController(); // one signal for every loop, as an app's shutdown signal
+    for (let i = 0; i < 12; i++) {
+      using s = ringSetup(16, 0, pageSize());
+      using events = createMap({ type: 'perf_event_array', maxEntries: possibleCpus() });
+      const ring = openRingBuffer(s.rb);
+      const perf = openPerfBuffer(events, { pages: 1 });
+      s.prog.testRun({ data: DATA, repeat: 3 });
+      for await (const batch of ring.batches({ signal: longLived.signal })) {
+        expect(batch.copyAll().map(seqOf)).toEqual([0, 1, 2]); // all handed out: the break consumes them
+        break;
+      }
+      const ctl = new AbortController();
+      const loops = [ring.batches({ signal: longLived.signal }), perf.batches({ signal: i % 2 ? ctl.signal : longLived.signal })]
+        .map(async (it) => { for await (const _ of it) throw new Error('nothing was produced'); });
+      await new Promise((r) => setTimeout(r, 2));
+      expect(getEventListeners(longLived.signal, 'abort').length).toBeGreaterThan(0); // the waits hook it
+      if (i % 2) {
+        ctl.abort();
+        ring.close();
+      } else {
+        ring.close();
+        perf.close();
+      }
+      await Promise.all(loops);
+      perf.close();
+      expect(ring.consume.bind(ring, () => {})).toThrow(BadInputError); // closed
+    }
+    expect(getEventListeners(longLived.signal, 'abort')).toEqual([]);
+    expect(fds()).toBe(fd0);
+    expect(kernelMappings()).toBe(maps0);
   });
 });
