@@ -21,6 +21,7 @@ import { encodePerfEventAttr, PerfSwId, PerfType, PERF_ATTR_SIZE } from '../perf
 import { pageSize } from '../platform.js';
 import { PerfRingReader } from './perf-ring.js';
 import { PerfBufferBatch, PerfScan } from './perf-batch.js';
+import { PeekIterator } from './peek-iterator.js';
 import { Readiness } from './wait.js';
 import type { WaitOutcome } from './wait.js';
 import { linkedAbort, ownMap, ReaderMapping, ReaderState } from './common.js';
@@ -207,33 +208,42 @@ export class PerfBufferReader implements AsyncIterable<PerfSample>, Disposable {
   }
 
   /** The samples as they arrive, until `signal` aborts or the reader is closed (the iteration then ends). */
-  async *samples(opts: PerfBufferLoopOptions = {}): AsyncGenerator<PerfSample, void, undefined> {
-    this.#state.enter();
-    try {
-      for (;;) {
-        for (const r of this.#rings) {
-          if (this.#state.closed || opts.signal?.aborted) return;
-          for (let data = r.ring.peek(); data !== undefined; data = r.ring.peek()) {
-            this.#reportLost(r);
+  samples(opts: PerfBufferLoopOptions = {}): AsyncGenerator<PerfSample, void, undefined> {
+    const signal = opts.signal;
+    const stopped = (): boolean => this.#state.closed || signal?.aborted === true;
+    const rings = this.#rings;
+    let at = 0; // the ring this round reads: CPU by CPU, each drained in turn
+    // Hand-written rather than `async *` (see PeekIterator): a waiting sample costs one settled promise.
+    return new PeekIterator<PerfSample>({
+      enter: () => this.#state.enter(),
+      leave: () => this.#state.leave(),
+      stopped,
+      peek: () => {
+        for (let r = rings[at]; r !== undefined; r = rings[at]) {
+          const data = r.ring.peek();
+          this.#reportLost(r);
+          if (data !== undefined) {
             this.#samples++;
             this.#bytes += data.length;
-            try {
-              yield { cpu: r.cpu, data };
-            } finally {
-              if (!this.#state.closed) r.ring.advance();
-            }
-            if (this.#state.closed || opts.signal?.aborted) return;
+            return { cpu: r.cpu, data };
           }
-          this.#reportLost(r);
+          at++;
+          if (stopped()) return undefined;
         }
-        // A ring drained earlier in this pass may have filled while later ones were being yielded:
+        return undefined;
+      },
+      advance: () => {
+        if (!this.#state.closed) rings[at]?.ring.advance();
+      },
+      waitMore: async () => {
+        at = 0;
+        if (stopped()) return 'aborted';
+        // A ring drained earlier in this round may have filled while later ones were being read:
         // go round again rather than pay for a wait.
-        if (this.#rings.some((r) => r.ring.pending)) continue;
-        if (await this.#wait(-1, opts.signal) === 'aborted') return;
-      }
-    } finally {
-      this.#state.leave();
-    }
+        if (rings.some((r) => r.ring.pending)) return 'ready';
+        return this.#wait(-1, signal);
+      },
+    });
   }
 
   /**
