@@ -28,6 +28,9 @@ export class RingBufferBatch implements Iterable<Uint8Array> {
   /** Number of records. */
   readonly length: number;
   readonly #scan: RingbufScan;
+  // The typed-array getters are slow enough to matter per record: read them once.
+  readonly #buffer: ArrayBufferLike;
+  readonly #base: number;
   #live = true;
   #handedOut = 0;
 
@@ -39,6 +42,8 @@ export class RingBufferBatch implements Iterable<Uint8Array> {
     this.#scan = scan;
     this.data = data;
     this.view = view;
+    this.#buffer = data.buffer;
+    this.#base = data.byteOffset;
     this.length = scan.length;
   }
 
@@ -73,7 +78,7 @@ export class RingBufferBatch implements Iterable<Uint8Array> {
   /** Record `i` (0 ≤ i < length): a view into the ring, valid while the batch is. */
   record(i: number): Uint8Array {
     this.#mark(i);
-    return new Uint8Array(this.data.buffer, this.data.byteOffset + this.#scan.offset(i), this.#scan.size(i));
+    return new Uint8Array(this.#buffer, this.#base + this.#scan.offset(i), this.#scan.size(i));
   }
 
   /** Offset of record `i` in {@link data}. */
@@ -101,8 +106,13 @@ export class RingBufferBatch implements Iterable<Uint8Array> {
   }
 
   /** The records in order, as views (each marked handed out when reached). */
-  *[Symbol.iterator](): Iterator<Uint8Array> {
-    for (let i = 0; i < this.length; i++) yield this.record(i);
+  [Symbol.iterator](): Iterator<Uint8Array> {
+    // A plain iterator object: cheaper per record than a generator.
+    let i = 0;
+    return {
+      next: (): IteratorResult<Uint8Array> =>
+        i < this.length ? { value: this.record(i++), done: false } : { value: undefined, done: true },
+    };
   }
 
   /**

@@ -26,6 +26,9 @@ export class RingbufConsumer {
   private readonly data: Uint8Array;
   private readonly dataView: DataView;
   private readonly mask: number;
+  // The typed-array getters (buffer, byteOffset) are slow enough to matter per record: read them once.
+  private readonly buffer: ArrayBufferLike;
+  private readonly base: number;
   /** Position after the record {@link peek} returned, or -1. */
   private peeked = -1;
   /** Discarded records skipped so far. */
@@ -49,6 +52,8 @@ export class RingbufConsumer {
     this.data = data;
     this.dataView = new DataView(data.buffer, data.byteOffset, data.byteLength);
     this.mask = size - 1;
+    this.buffer = data.buffer;
+    this.base = data.byteOffset;
   }
 
   /** The consumer position (bytes consumed since the ring was created). */
@@ -74,8 +79,8 @@ export class RingbufConsumer {
    * kernel can reuse the space.
    */
   consume(handler: RingbufRecordHandler, limit = Infinity): number {
-    const buf = this.data.buffer;
-    const base = this.data.byteOffset;
+    const buf = this.buffer;
+    const base = this.base;
     let count = 0;
     let cons = this.consumerPosition;
     let prod = this.producerPosition;
@@ -159,7 +164,7 @@ export class RingbufConsumer {
         continue;
       }
       this.peeked = cons + total;
-      return new Uint8Array(this.data.buffer, this.data.byteOffset + at + RINGBUF_HDR_SIZE, size);
+      return new Uint8Array(this.buffer, this.base + at + RINGBUF_HDR_SIZE, size);
     }
     return undefined;
   }
