@@ -35,6 +35,8 @@ interface Checkpoint {
   parent: Checkpoint | undefined;
   hit: number;
   miss: number;
+  /** The kernel's hash bucket of this state's list (explored_state). */
+  bucket: number;
 }
 
 interface Pending { st: VState; insn: number; prev: number; parent: Checkpoint | undefined }
@@ -60,6 +62,8 @@ export class Explorer {
   private prevJmps = 0;
   private prevInsns = 0;
   private statesNow = 0;
+  /** States per hash bucket of the kernel's explored_states: max_states_per_insn counts a whole bucket. */
+  private readonly bucketStates = new Map<number, number>();
   /** Statistics of the run. */
   readonly stats: ExploreStats = { processed: 0, totalStates: 0, maxStatesPerInsn: 0, peakStates: 0 };
 
@@ -100,6 +104,10 @@ export class Explorer {
     const force = forced || env.testStateFreq;
     let add = force || (this.jmps - this.prevJmps >= 2 && this.stats.processed - this.prevInsns >= 8);
     const list = this.explored.get(insn) ?? [];
+    // explored_state(): the list walked is the bucket (insn ^ callsite) % prog len, which other
+    // instructions' states can share; all of them count towards max_states_per_insn.
+    const bucket = ((insn ^ cur(st).callsite) >>> 0) % env.s.len;
+    const inBucket = this.bucketStates.get(bucket) ?? 0;
     const keep: Checkpoint[] = [];
     let hit = false;
     for (const cp of list) {
@@ -128,20 +136,25 @@ export class Explorer {
         }
         if (add) cp.miss++;
         const n = forced && cp.branches > 0 ? 64 : 3;
-        if (cp.miss > cp.hit * n + n) { this.statesNow--; continue; }
+        if (cp.miss > cp.hit * n + n) {
+          this.statesNow--;
+          this.bucketStates.set(cp.bucket, this.bucketStates.get(cp.bucket)! - 1);
+          continue;
+        }
       }
       keep.push(cp);
     }
     this.explored.set(insn, keep);
     if (hit) return true;
-    if (this.stats.maxStatesPerInsn < list.length) this.stats.maxStatesPerInsn = list.length;
+    if (this.stats.maxStatesPerInsn < inBucket) this.stats.maxStatesPerInsn = inBucket;
     if (!add) return false;
     this.stats.totalStates++;
     this.statesNow++;
     if (this.statesNow > this.stats.peakStates) this.stats.peakStates = this.statesNow;
     this.prevJmps = this.jmps;
     this.prevInsns = this.stats.processed;
-    const cp: Checkpoint = { st: cloneState(st), insn, branches: 1, parent: this.parent, hit: 0, miss: 0 };
+    const cp: Checkpoint = { st: cloneState(st), insn, branches: 1, parent: this.parent, hit: 0, miss: 0, bucket };
+    this.bucketStates.set(bucket, inBucket + 1);
     keep.push(cp);
     this.parent = cp;
     return false;
@@ -152,7 +165,7 @@ export class Explorer {
     const env = this.env;
     const sl = env.logLevel > 1 ? new StateLog(env.log, env.s) : undefined;
     if (sl) {
-      sl.header(env.st.subprogStarts, this.live);
+      sl.header(this.live);
       env.logStackWrite = (off: number): void => sl.markSlot(off);
     }
     env.state = entry;

@@ -60,9 +60,9 @@ export class StateLog {
   constructor(private readonly log: string[], private readonly s: Slots) {}
 
   /** The `func#N @start` lines and the `Live regs before insn:` block printed before the walk. */
-  header(subprogStarts: readonly number[], live: Uint16Array): void {
+  header(live: Uint16Array): void {
     const s = this.s;
-    for (let f = 0; f + 1 < subprogStarts.length; f++) this.log.push(`func#${f} @${subprogStarts[f]!}`);
+    this.log.push(...subprogLines(s));
     this.log.push('Live regs before insn:');
     const scc = sccIds(s);
     for (let i = 0; i < s.len; i++) {
@@ -179,4 +179,23 @@ export class StateLog {
     if (spi < 32) this.insnLo = (this.insnLo | (1 << spi)) >>> 0;
     else this.insnHi = (this.insnHi | (1 << (spi - 32))) >>> 0;
   }
+}
+
+/**
+ * The `func#N @start` lines the kernel prints at level 2 once add_subprog_and_kfunc has found the
+ * subprograms (so also before a later structural rejection), or none when that step itself
+ * fails (a call to an invalid destination, too many subprograms, a kfunc call).
+ */
+export function subprogLines(s: Slots): string[] {
+  const starts = [0];
+  for (let i = 0; i < s.len; i++) {
+    const code = s.code[i]!, src = s.src[i]!;
+    if (code === 0x85 && src === 2) return [];
+    if (!((code === 0x85 && src === 1) || (code === 0x18 && src === 4))) continue;
+    const to = i + s.imm[i]! + 1;
+    if (to < 0 || to >= s.len) return [];
+    if (!starts.includes(to)) starts.push(to);
+  }
+  if (starts.length > 256) return [];
+  return starts.sort((a, b) => a - b).map((at, f) => `func#${f} @${at}`);
 }

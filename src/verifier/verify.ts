@@ -21,6 +21,7 @@ import { helperFor } from './helper-protos.js';
 import { PROG_TYPE_NAMES, ProgType, typeNumber } from './kinds.js';
 import { Msg } from './messages.js';
 import { statsLine } from './log.js';
+import { subprogLines } from './log-state.js';
 
 export type { VerifyOptions, VerifyResult, VerifierMapSpec, VerifyError } from './types.js';
 
@@ -73,7 +74,13 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
     (name !== undefined ? maps[name] : undefined) ?? maps[fd] ?? maps[String(fd)];
   const structure = checkStructure(s, progType, lookup);
   const log: string[] = [];
-  if ('message' in structure) return reject(structure.insn, structure.message, log, 0, s);
+  if ('message' in structure) {
+    // Level 2: the kernel has printed the subprograms before its later structural checks, and
+    // ends with the statistics line as after any rejection.
+    if ((options.logLevel ?? 1) < 2) return reject(structure.insn, structure.message, log, 0, s);
+    const none = { maxStatesPerInsn: 0, totalStates: 0, peakStates: 0 };
+    return reject(structure.insn, structure.message, subprogLines(s), 0, s, none);
+  }
   const flags = options.progFlags ?? 0;
   const env: Env = {
     s, st: structure, progType, attachType: options.expectedAttachType ?? 0,

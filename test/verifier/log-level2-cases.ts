@@ -11,6 +11,12 @@ import { progLoad } from '../../src/loader/prog-load.js';
 import { progTypeNumber } from '../../src/loader/prog-names.js';
 import { createMap } from '../../src/maps/create.js';
 import type { Instruction } from '../../src/asm/instruction.js';
+import fc from 'fast-check';
+import { possibleCpus } from '../../src/loader/platform.js';
+import { arbVerifierProgram } from '../../src/testing/index.js';
+import { verify } from '../../src/verifier/verify.js';
+import type { VerifierMapSpec } from '../../src/verifier/types.js';
+import { createFuzzMaps, resolveMaps } from '../kernel/verifier-fuzz-runner.js';
 
 /** The maps the cases name. */
 export const LOG_MAPS = {
@@ -235,20 +241,36 @@ export function kernelLogs(cases: readonly LogCase[]): string[][] {
 /** Lines of the kernel's level-2 log the model does not write (see log-level2.test.ts). */
 const UNMODELLED = [
   /^mark_precise: /, // precision backtracking (mark_chain_precision)
-  /^\([\d,]+\) (frame \d+ insn \d+ [+]|live stack update)/, // stack liveness debug (liveness.c)
+  /^\([\d,]+\) (frame \d+ insn \d+ [+-]|live stack update)/, // stack liveness debug (liveness.c)
   /^SCC (enter|exit|backedge) /, // loop state bookkeeping (compute_scc callchains)
+  /^frame \d+: propagating /, // precision carried to a state pruned against (propagate_precision)
 ];
 
 // The `P` of a register marked precise: the model's states carry no precision marks.
 const PRECISE = /=P(?=-?\d|scalar\()/g;
 
-// A map's LD_IMM64 shows the map's kernel address; the model knows no address and shows 0x0.
-const MAP_ADDRESS = /^( *(?:\d+ +)?\d+: (?:[.0-9]{10} )?\(18\) r\d+ = )(?:0xffff[0-9a-f]{12}|0x0)(?: +;(.*))?$/;
+// A map's LD_IMM64 shows the map's kernel address; the model knows no address and shows the fd.
+const LD_IMM64 = /^( *(?:\d+ +)?(\d+): (?:[.0-9]{10} )?\(18\) r\d+ = )(0x[0-9a-f]+)(?: +;(.*))?$/;
 
-function normalizeAddress(line: string): string {
-  const m = MAP_ADDRESS.exec(line);
-  if (!m) return line;
-  return `${m[1]!}<map>${m[2] === undefined ? '' : ` ;${m[2]}`}`;
+function normalizeAddress(line: string, isMapLoad: (slot: number) => boolean): string {
+  const m = LD_IMM64.exec(line);
+  if (!m || !isMapLoad(Number(m[2]))) return line;
+  return `${m[1]!}<map>${m[4] === undefined ? '' : ` ;${m[4]}`}`;
+}
+
+/** The slots of a program's map-referencing LD_IMM64 instructions (source register not 0). */
+export function mapLoadSlots(program: readonly Instruction[] | Uint8Array): Set<number> {
+  const out = new Set<number>();
+  if (program instanceof Uint8Array) {
+    for (let i = 0; i * 8 < program.length; i++) if (program[i * 8] === 0x18 && program[i * 8 + 1]! >> 4 !== 0) out.add(i);
+    return out;
+  }
+  let slot = 0;
+  for (const insn of program) {
+    if (insn.code === 0x18 && (insn.src !== 0 || insn.map !== undefined)) out.add(slot);
+    slot += insn.code === 0x18 ? 2 : 1;
+  }
+  return out;
 }
 
 /** print_insn_state's alignment: the `;` column after an instruction line of `len` characters. */
@@ -263,7 +285,7 @@ function appendState(insnLine: string, state: string): string {
  * an instruction and its state, the kernel printed the state on a line of its own (`11: R0=...`):
  * it is put back after the instruction, padded, as the kernel prints it when nothing intervenes.
  */
-export function comparableKernelLog(log: readonly string[]): string[] {
+export function comparableKernelLog(log: readonly string[], mapLoads: ReadonlySet<number>): string[] {
   const out: string[] = [];
   let dropped = false;
   for (const line of log) {
@@ -277,10 +299,59 @@ export function comparableKernelLog(log: readonly string[]): string[] {
     }
     dropped = false;
   }
-  return out.map((l) => normalizeAddress(l.replace(PRECISE, '=')));
+  return out.map((l) => normalizeAddress(l.replace(PRECISE, '='), (slot) => mapLoads.has(slot)));
 }
 
-/** The model's log in the same form (map addresses normalized). */
-export function comparableModelLog(log: readonly string[]): string[] {
-  return log.map(normalizeAddress);
+/** The model's log in the same form (the map LD_IMM64 values normalized). */
+export function comparableModelLog(log: readonly string[], mapLoads: ReadonlySet<number>): string[] {
+  return log.map((l) => normalizeAddress(l, (slot) => mapLoads.has(slot)));
+}
+
+/** The outcome of comparing generated programs' level-2 logs. */
+export interface GeneratedComparison {
+  /** Programs compared (those the kernel gave a log for). */
+  total: number;
+  /** Programs whose logs are identical after the normalization above. */
+  same: number;
+  /** For each differing program: its type and the first differing pair of lines. */
+  diffs: string[];
+}
+
+/**
+ * Compares the level-2 logs of `count` programs of the verifier fuzz generator (seeded), loaded
+ * on the kernel with the fuzz maps, with the model's.
+ */
+export function compareGenerated(count: number, seed: number): GeneratedComparison {
+  const maps = createFuzzMaps();
+  try {
+    // The kernel prints map names: give the model's specs the names the maps were created with.
+    const named: Record<number, VerifierMapSpec> = {};
+    for (const [name, fd] of Object.entries(maps.fds)) named[fd] = { ...maps.byFd[fd]!, name };
+    for (const fd of Object.values(maps.progArrays)) named[fd] = { ...maps.byFd[fd]!, name: 'progs' };
+    const out: GeneratedComparison = { total: 0, same: 0, diffs: [] };
+    for (const p of fc.sample(arbVerifierProgram(), { seed, numRuns: count })) {
+      const bytes = encode(resolveMaps(p.instructions, maps, p.type));
+      let klog: readonly string[];
+      try {
+        const r = progLoad({ progType: progTypeNumber(p.type), insns: bytes, license: 'GPL', logLevel: 2 });
+        closeRaw(r.fd);
+        klog = r.log ?? [];
+      } catch (e) {
+        const log = (e as { log?: readonly string[] }).log;
+        if (!log) continue;
+        klog = log;
+      }
+      out.total++;
+      const loads = mapLoadSlots(bytes);
+      const want = comparableKernelLog(klog, loads);
+      const got = comparableModelLog(verify(bytes, { type: p.type, maps: named, logLevel: 2, nrCpus: possibleCpus() }).log, loads);
+      let j = 0;
+      while (j < Math.max(want.length, got.length) && want[j] === got[j]) j++;
+      if (j === Math.max(want.length, got.length)) out.same++;
+      else out.diffs.push(`${p.type}: kernel ${want[j] ?? '(end)'} | model ${got[j] ?? '(end)'}`);
+    }
+    return out;
+  } finally {
+    maps.close();
+  }
 }
