@@ -98,7 +98,8 @@ interface CpuRing {
 }
 
 /**
- * The reader of a perf event array. One reading loop (iterator or `read()`) at a time.
+ * The reader of a perf event array. One reading loop (`samples()`, `batches()` or `read()`) at a
+ * time.
  *
  * Sample bytes are views into the CPU's ring (a sample that wraps the ring's end is a copy). From
  * the iterator they are valid until the next step; in callbacks until the callback returns. Copy

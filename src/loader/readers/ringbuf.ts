@@ -63,12 +63,14 @@ export type RingBufferHandler = (record: Uint8Array) => void;
 export type RingBufferRawHandler = (data: Uint8Array, offset: number, length: number) => void;
 
 /**
- * The consumer of one BPF ring buffer. One reading loop at a time (an iterator or `read()`);
- * `consume()` may be called whenever no loop runs.
+ * The consumer of one BPF ring buffer. One reading loop at a time (`records()`, `batches()` or
+ * `read()`); `consume()` may be called whenever no loop runs. For `for await` at high rates, prefer
+ * {@link batches}: one promise per wake-up instead of one per record.
  *
  * Records are zero-copy `Uint8Array` views into the ring. A view handed to a callback is valid until
- * the callback returns; a view yielded by the iterator is valid until the iterator is stepped again
- * (or left), when the consumer position moves past it and the kernel may overwrite it. Copy
+ * the callback returns; a view yielded by an iterator (or taken from a batch) is valid until the
+ * iterator is stepped again (or left), when the consumer position moves past it and the kernel may
+ * overwrite it. Copy
  * (`record.slice()`) what you keep. After `close()` the ring's memory is released and stale views
  * read zeros (they never crash the process).
  */
