@@ -101,6 +101,8 @@ describe('RingbufConsumer.scan/commitScan and RingBufferBatch', () => {
     expect(b.length).toBe(2);
     expect(() => b.record(2)).toThrow(RangeError);
     expect(() => b.record(-1)).toThrow(RangeError);
+    expect(() => b.record(0.5)).toThrow(RangeError);
+    expect(b.handedOut).toBe(0); // refused indexes hand nothing out
     const copies = b.copyAll();
     expect(b.view.getUint8(b.offsetOf(1))).toBe(1);
     c.commitScan(scan, b.end(true));

@@ -103,7 +103,7 @@ export class PerfBufferBatch implements Iterable<PerfSample> {
 
   #mark(i: number): void {
     if (!this.#live) throw new BadInputError('perf buffer batch used after its iterator moved on (copy what you keep)');
-    if (!(i >= 0 && i < this.length)) throw new RangeError(`sample index ${i} is outside the batch of ${this.length}`);
+    if ((i | 0) !== i || i < 0 || i >= this.length) throw new RangeError(`sample index ${i} is outside the batch of ${this.length}`);
     if (i >= this.#handedOut) this.#handedOut = i + 1;
   }
 

@@ -71,7 +71,7 @@ export class RingBufferBatch implements Iterable<Uint8Array> {
 
   #mark(i: number): void {
     this.#checkLive();
-    if (!(i >= 0 && i < this.length)) throw new RangeError(`record index ${i} is outside the batch of ${this.length}`);
+    if ((i | 0) !== i || i < 0 || i >= this.length) throw new RangeError(`record index ${i} is outside the batch of ${this.length}`);
     if (i >= this.#handedOut) this.#handedOut = i + 1;
   }
 
