@@ -8,7 +8,7 @@
  */
 import type { Slots } from './ir.js';
 import type { Reg, VState } from './state.js';
-import { T } from './state.js';
+import { Slot, T } from './state.js';
 import { S } from './scalar.js';
 import { formatInsn, formatState, pushBounded } from './log.js';
 import { sccIds } from './liveness.js';
@@ -169,7 +169,13 @@ export class StateLog {
       return;
     }
     const lo = base + S.smin(ptr.v), hi = base + S.smax(ptr.v) + size;
-    for (let b = lo; b < hi && b < 0; b++) this.markSlot(b);
+    // mark_reg_stack_read stops at the first byte that is not STACK_ZERO; a write marks them all.
+    const stack = cls === 0x01 ? st.frames[ptr.frame]?.stack : undefined;
+    for (let b = lo; b < hi && b < 0; b++) {
+      this.markSlot(b);
+      const slot = -b - 1;
+      if (stack && stack[Math.floor(slot / 8)]?.types[slot % 8] !== Slot.ZERO) break;
+    }
   }
 
   /** Marks the stack slot holding the byte at `byteOff` from the frame pointer as scratched. */

@@ -78,7 +78,9 @@ export function formatInsn(s: Slots, i: number): string {
   if (op === 0x80) {
     if (src === 1) return `${c} call pc${signed(imm)}`;
     if (src === 2) return `${c} call kernel-function#${imm}`;
-    return `${c} call ${imm > 0 && helperName(imm) !== 'unknown' ? `bpf_${helperName(imm)}` : 'unknown'}#${imm}`;
+    // __func_get_name: the helper table's name (`unspec` for 0) for source 0, else `unknown`.
+    const name = src !== 0 ? 'unknown' : imm === 0 ? 'unspec' : imm > 0 ? helperName(imm) : 'unknown';
+    return `${c} call ${name !== 'unknown' ? `bpf_${name}` : 'unknown'}#${imm}`;
   }
   if (code === 0x05) return `${c} goto pc${signed(off)}`;
   if (code === 0xe5 && src === 0) return `${c} may_goto pc${signed(off)}`;

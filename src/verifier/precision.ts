@@ -18,6 +18,8 @@ const SIZES = [4, 2, 1, 8];
 
 /** The stack slots (lo, hi) a transfer leaves relevant before the instruction; set by {@link transfer}. */
 let outLo = 0, outHi = 0;
+/** The registers an exit may mark precise: R0 where check_return_code enforces a range (or may, in a subprogram). */
+let exitRegs = 1;
 
 /** Bits of the slots holding bytes [from, to) below the frame pointer, into spanLo/spanHi. */
 let spanLo = 0, spanHi = 0;
@@ -90,7 +92,7 @@ function transfer(s: Slots, i: number, helperArgs: (id: number) => number, after
         if (n > 0) { outLo = ALL; outHi = ALL; }
         return (after & ~CALLER_SAVED) | (((1 << (n + 1)) - 2) & ARGS);
       }
-      if (op === 0x90) { outLo = 0; outHi = 0; return 1; }
+      if (op === 0x90) { outLo = 0; outHi = 0; return exitRegs; }
       if (op === 0x00 || op === 0xe0) return after;
       return after | dst | (x ? src : 0);
     default: return after;
@@ -110,14 +112,20 @@ export interface PrecisionRelevance {
   readonly hi: Uint32Array;
 }
 
-/** The registers and stack slots that may be marked precise before each slot. */
-export function precisionRelevant(s: Slots, helperArgs: (id: number) => number = () => 5): PrecisionRelevance {
+/**
+ * The registers and stack slots that may be marked precise before each slot. `returnChecked`:
+ * whether the program type's return value has a range check (check_return_code's enforce_retval,
+ * which marks R0 precise); without one, the exits of a one-function program mark nothing.
+ */
+export function precisionRelevant(s: Slots, helperArgs: (id: number) => number = () => 5, returnChecked = true): PrecisionRelevance {
   const n = s.len;
   const rel = new Uint16Array(n), lo = new Uint32Array(n), hi = new Uint32Array(n);
   let oneFunction = true;
   for (let i = 0; i < n; i++) {
     if ((s.code[i] === 0x85 && s.src[i] === 1) || (s.code[i] === 0x18 && s.src[i] === 4)) oneFunction = false;
   }
+  // A subprogram's or callback's exit hands R0 to its caller, whose uses are not followed here.
+  exitRegs = returnChecked || !oneFunction ? 1 : 0;
   const succ = new Int32Array(2);
   for (let changed = true; changed;) {
     changed = false;

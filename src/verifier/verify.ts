@@ -103,7 +103,7 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
   const info = liveStackSlots(s);
   const slots = info ?? wholeProgramSlots(s.len, readStackSlots(s, readsMemory));
   const walked = info && info.walkReads.includes(1) ? new WalkedStackLiveness(s, info) : undefined;
-  const ex = new Explorer(env, live, slots, precisionRelevant(s, helperArgs), walked);
+  const ex = new Explorer(env, live, slots, precisionRelevant(s, helperArgs, returnChecked(progType, env.attachType)), walked);
   try {
     ex.run(entryState(), 0);
   } catch (e) {
@@ -113,6 +113,21 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
   const depthErr = checkStackDepth(s, structure, env.stackDepth, progType);
   if (depthErr) return reject(-1, depthErr, log, ex.stats.processed, s, ex.stats);
   return { ok: true, processed: ex.stats.processed, log: [...log, statsLine(ex.stats.processed, ex.stats)] };
+}
+
+/**
+ * Whether check_return_code enforces a range on R0 at the main program's exit (and so marks it
+ * precise): the types the explorer's return check covers, and kprobes of a session attach type.
+ */
+function returnChecked(progType: number, attachType: number): boolean {
+  switch (progType) {
+    case ProgType.CGROUP_SKB: case ProgType.CGROUP_SOCK: case ProgType.SOCK_OPS: case ProgType.CGROUP_DEVICE:
+    case ProgType.CGROUP_SYSCTL: case ProgType.CGROUP_SOCKOPT: case ProgType.SK_LOOKUP: case ProgType.NETFILTER:
+    case ProgType.CGROUP_SOCK_ADDR:
+      return true;
+    case ProgType.KPROBE: return attachType !== 0;
+    default: return false;
+  }
 }
 
 /** check_max_stack_depth for the main program's call graph (JIT on: 16-byte rounding). */
