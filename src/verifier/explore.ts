@@ -37,6 +37,8 @@ interface Checkpoint {
   miss: number;
   /** The kernel's hash bucket of this state's list (explored_state). */
   bucket: number;
+  /** Taken off the list by the miss heuristic while paths below it were still being explored. */
+  evicted?: boolean;
 }
 
 interface Pending { st: VState; insn: number; prev: number; parent: Checkpoint | undefined }
@@ -93,6 +95,8 @@ export class Explorer {
     let cp = this.parent;
     while (cp) {
       if (--cp.branches > 0) break;
+      // maybe_free_verifier_state: an evicted state is freed once nothing below it is explored.
+      if (cp.evicted) this.statesNow--;
       cp = cp.parent;
     }
   }
@@ -137,7 +141,9 @@ export class Explorer {
         if (add) cp.miss++;
         const n = forced && cp.branches > 0 ? 64 : 3;
         if (cp.miss > cp.hit * n + n) {
-          this.statesNow--;
+          // Off the list; still counted in peak_states (free_list_size) while paths below it run.
+          if (cp.branches > 0) cp.evicted = true;
+          else this.statesNow--;
           this.bucketStates.set(cp.bucket, this.bucketStates.get(cp.bucket)! - 1);
           continue;
         }
@@ -154,7 +160,7 @@ export class Explorer {
     this.prevJmps = this.jmps;
     this.prevInsns = this.stats.processed;
     const cp: Checkpoint = { st: cloneState(st), insn, branches: 1, parent: this.parent, hit: 0, miss: 0, bucket };
-    this.bucketStates.set(bucket, inBucket + 1);
+    this.bucketStates.set(bucket, (this.bucketStates.get(bucket) ?? 0) + 1); // after this visit's evictions
     keep.push(cp);
     this.parent = cp;
     return false;
