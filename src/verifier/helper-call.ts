@@ -16,7 +16,7 @@ import type { HelperProto } from './helper-protos.js';
 import { memRegion, mapAccess, packetAccess, memAccess } from './check-mem.js';
 import { stackBounds, frameOf } from './stack.js';
 import { markPtrOrNull } from './jump.js';
-import { MapType, ProgType } from './kinds.js';
+import { HELPER_BTF_STRUCT, MapType, ProgType } from './kinds.js';
 import type { UsedMap } from './structure.js';
 
 /** Something that can check resource leaks (the explorer). */
@@ -353,7 +353,7 @@ export function checkHelperCall(env: Env, i: number, leak: LeakChecker): boolean
     case 'sc?': r0 = pointer(T.SOCK_COMMON | F.MAYBE_NULL); break;
     case 'tcp?': r0 = pointer(T.TCP_SOCK | F.MAYBE_NULL); break;
     case 'rb?': r0 = pointer(T.MEM | F.RINGBUF | F.MAYBE_NULL, { range: meta.memSize }); break;
-    case 'btf?': r0 = pointer(T.BTF_ID | F.MAYBE_NULL); break;
+    case 'btf?': r0 = pointer(T.BTF_ID | F.MAYBE_NULL, { range: HELPER_BTF_STRUCT[id] ?? 0 }); break;
     default: r0 = unknownScalar();
   }
   if (r0.t & F.MAYBE_NULL && !r0.id) r0.id = ++env.idGen;

@@ -61,3 +61,16 @@ export function isTracingProgType(t: number): boolean {
   return t === ProgType.KPROBE || t === ProgType.TRACEPOINT || t === ProgType.PERF_EVENT ||
     t === ProgType.RAW_TRACEPOINT || t === ProgType.RAW_TRACEPOINT_WRITABLE;
 }
+
+/**
+ * Names of the kernel structs a helper's PTR_TO_BTF_ID result points to, as the log prints them
+ * after `ptr_` (`ptr_or_null_tcp_sock`). Index 0: unknown. A BTF_ID register keeps its index in
+ * `range`, so two different structs are different types for pruning too (regsafe's btf_id).
+ */
+export const BTF_STRUCT_NAMES: readonly string[] = ['', 'tcp6_sock', 'tcp_sock', 'tcp_timewait_sock', 'tcp_request_sock',
+  'udp6_sock', 'unix_sock', 'mptcp_sock', 'socket'];
+
+/** The struct (index in {@link BTF_STRUCT_NAMES}) each helper returning a kernel object gives. */
+export const HELPER_BTF_STRUCT: Readonly<Record<number, number>> = {
+  136: 1, 137: 2, 138: 3, 139: 4, 140: 5, 178: 6, 196: 7, 162: 8,
+};

@@ -13,6 +13,7 @@ import { S } from './scalar.js';
 import { scalarRangesStr, scalarStr, snumStr, unumStr } from './domains/format.js';
 import type { Reg, VState } from './state.js';
 import { T, base, typeName } from './state.js';
+import { BTF_STRUCT_NAMES } from './kinds.js';
 
 const ALU = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
 const JMP = ['jmp', '==', '>', '>=', '&', '!=', 's>', 's>=', 'call', 'exit', '<', '<=', 's<', 's<='];
@@ -112,6 +113,7 @@ export function formatReg(r: Reg, frameno: number): string {
     if (r.frame !== frameno) out += `[${r.frame}]`;
     if (S.isConst(r.v)) return out + signedNum(S.constNum(r.v) + r.off);
   }
+  if (base(r.t) === T.BTF_ID) out += BTF_STRUCT_NAMES[r.range] ?? '';
   const parts: string[] = [];
   if (r.id) parts.push(`id=${r.id}`);
   if (r.ref) parts.push(`ref_obj_id=${r.ref}`);
