@@ -38,7 +38,7 @@ function scratchedRegs(s: Slots, i: number): number {
   }
 }
 
-/** print_verifier_state's alignment of the `;` after an instruction line of `len` characters. */
+/** vlog_alignment (print_insn_state): the spaces before the `;` after an instruction line of `len` characters. */
 function suffixPad(len: number): string {
   const pos = len + 1; // the instruction's newline counts
   const col = Math.ceil(Math.max(pos + 4, 40) / 8) * 8;

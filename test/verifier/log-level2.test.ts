@@ -12,6 +12,8 @@
  *   it back after the instruction as the kernel prints it when nothing intervenes.
  * - `(0) frame 0 insn 5 +live -8` and `(0) live stack update done in 2 iterations`: debug output
  *   of the kernel's stack liveness (liveness.c), printed at each path end.
+ * - `frame 0: propagating r7,r8`: precision carried over to a state pruned against
+ *   (propagate_precision), the same backtracking the model does not print.
  * - `SCC enter (1)` / `SCC exit (1)` / `SCC backedge`: the kernel's loop-state bookkeeping.
  * - The `P` the kernel prints before a register it has marked precise (`R0=P0`): the model keeps
  *   no precision marks in its states; the kernel's `P` is dropped.
