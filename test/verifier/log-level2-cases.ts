@@ -201,6 +201,10 @@ export const LOG_CASES: LogCase[] = [
     ],
   },
   {
+    name: 'a reject: unreachable instruction (before the walk)', type: 'socket_filter',
+    items: [asm.mov64(R0, 0), asm.exit(), asm.mov64(R0, 1), asm.exit()],
+  },
+  {
     name: 'a reject: infinite loop', type: 'socket_filter',
     items: [
       asm.call('get_prandom_u32'), asm.label('l'), asm.jeq64(R0, 0, 'l'), asm.mov64(R0, 0), asm.label('m'), asm.jeq64(R0, 0, 'm'),

@@ -56,8 +56,11 @@ describe('verifier model: level-2 log', () => {
     LOG_CASES.forEach((c, i) => {
       const loads = mapLoadSlots(caseInstructions(c));
       const want = comparableKernelLog(logs[i]!, loads);
-      // A kernel log with no state lines would make the comparison empty of meaning.
-      expect(want.filter((l) => l.includes(' ;') || /^\d+: R/.test(l)).length, c.name).toBeGreaterThan(0);
+      // A kernel log with no state lines would make the comparison empty of meaning (except
+      // where the kernel rejects before the walk).
+      if (!c.name.includes('before the walk')) {
+        expect(want.filter((l) => l.includes(' ;') || /^\d+: R/.test(l)).length, c.name).toBeGreaterThan(0);
+      }
       expect(comparableModelLog(modelLog(i, 2), loads), c.name).toEqual(want);
       same++;
     });
