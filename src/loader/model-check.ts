@@ -79,6 +79,7 @@ function hasSpec(m: object): m is WithSpec {
 function fromResolved(r: ResolvedMapSpec): VerifierMapSpec {
   return {
     type: r.type, keySize: r.keySize, valueSize: r.valueSize, maxEntries: r.maxEntries, flags: r.flags,
+    ...(r.name ? { name: r.name } : {}),
     ...(r.inner ? { inner: fromResolved(r.inner) } : {}),
   };
 }
@@ -99,6 +100,14 @@ export function verifierMapSpec(m: MapObject | MapSpec): VerifierMapSpec {
   if (!isMapObject(m)) return fromResolved(resolveMapSpec(m, cpus() ?? 1));
   if (hasSpec(m)) return fromResolved(m.spec);
   return fromResolved(specFromInfo(mapInfoByFd(m.fd)));
+}
+
+/**
+ * A map the loader creates from a spec without a name gets the name the program uses for it
+ * (prog-maps.ts): the model's level-2 log prints it as the kernel does (`map=NAME`).
+ */
+function namedAsLoaded(spec: VerifierMapSpec, usedAs: string): VerifierMapSpec {
+  return spec.name ? spec : { ...spec, name: usedAs.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15) };
 }
 
 /** The maps raw bytes reference by fd (LD_IMM64 MAP_FD / MAP_VALUE), described by the kernel. */
@@ -158,7 +167,7 @@ export function runModel(input: ModelRunInput): { result: VerifyResult; ms: numb
   const raw = input.program instanceof Uint8Array;
   const maps: Record<string | number, VerifierMapSpec> = raw
     ? mapsByFd(input.program as Uint8Array)
-    : Object.fromEntries(Object.entries(input.maps).map(([n, m]) => [n, verifierMapSpec(m)]));
+    : Object.fromEntries(Object.entries(input.maps).map(([n, m]) => [n, namedAsLoaded(verifierMapSpec(m), n)]));
   const unknown = unknownInner(input.program, maps);
   if (unknown) return { result: unknown, ms: 0 };
   const nrCpus = cpus();
