@@ -154,7 +154,7 @@ export class PerfRingReader {
 
   /**
    * Consumes everything before `position` (a record boundary from {@link scan}), adding `lost` (the
-   * LOST counts {@link scan} reported before it) to {@link lost}.
+   * LOST counts {@link scan} reported before it) to {@link PerfRingReader.lost}.
    */
   commitTo(position: number, lost: number): void {
     this.lost += lost;
