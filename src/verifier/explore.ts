@@ -20,8 +20,9 @@ import type { PrecisionRelevance } from './precision.js';
 import { S } from './scalar.js';
 import { ProgType } from './kinds.js';
 import { AttachType } from '../asm/attach-types.js';
-import { formatInsn, formatState, pushBounded } from './log.js';
+import { formatState } from './log.js';
 import { StateLog } from './log-state.js';
+import type { LogMark } from './log-state.js';
 
 /** The kernel's limit on processed instructions (BPF_COMPLEXITY_LIMIT_INSNS). */
 export const INSN_LIMIT = 1_000_000;
@@ -41,7 +42,11 @@ interface Checkpoint {
   evicted?: boolean;
 }
 
-interface Pending { st: VState; insn: number; prev: number; parent: Checkpoint | undefined }
+interface Pending {
+  st: VState; insn: number; prev: number; parent: Checkpoint | undefined;
+  /** Level 1: where the log goes back to when this branch is explored (push_stack's log_pos). */
+  log: LogMark | undefined;
+}
 
 /** Counters the explorer reports. */
 export interface ExploreStats {
@@ -66,6 +71,8 @@ export class Explorer {
   private statesNow = 0;
   /** States per hash bucket of the kernel's explored_states: max_states_per_insn counts a whole bucket. */
   private readonly bucketStates = new Map<number, number>();
+  /** The log printer (levels 1 and 2). */
+  private sl: StateLog | undefined;
   /** Statistics of the run. */
   readonly stats: ExploreStats = { processed: 0, totalStates: 0, maxStatesPerInsn: 0, peakStates: 0 };
 
@@ -73,7 +80,8 @@ export class Explorer {
     private readonly precise: PrecisionRelevance, private readonly walked?: WalkedStackLiveness) {
     if (walked) env.stackRead = (from: number, to: number): void => walked.record(env.insnIdx, from, to);
     env.push = (st: VState, insn: number): void => {
-      this.pending.push({ st, insn, prev: env.insnIdx, parent: this.parent });
+      const log = this.sl && env.logLevel === 1 ? this.sl.mark() : undefined;
+      this.pending.push({ st, insn, prev: env.insnIdx, parent: this.parent, log });
       if (this.parent) this.parent.branches++;
     };
   }
@@ -169,7 +177,8 @@ export class Explorer {
   /** Runs do_check from the entry state. Throws Reject on the first error. */
   run(entry: VState, start: number): void {
     const env = this.env;
-    const sl = env.logLevel > 1 ? new StateLog(env.log, env.s) : undefined;
+    const sl = env.logLevel > 0 ? new StateLog(env.log, env.s, env.logLevel > 1) : undefined;
+    this.sl = sl;
     if (sl) {
       sl.header(this.live);
       env.logStackWrite = (off: number): void => sl.markSlot(off);
@@ -182,13 +191,11 @@ export class Explorer {
       if (++this.stats.processed > INSN_LIMIT) fail(env, Msg.tooLarge(this.stats.processed));
       let next: number;
       if (env.st.prunePoint[idx] === 1 && this.visited(idx)) {
-        if (sl) sl.safe(idx);
-        else if (env.logLevel > 0) pushBounded(env.log, `${idx}: safe`);
+        sl?.safe(idx);
         next = EXIT_PATH;
       } else if (sl) {
         next = this.stepLogged(idx, sl);
       } else {
-        if (env.logLevel > 0) pushBounded(env.log, `${idx}: ${formatInsn(env.s, idx)}`);
         next = this.step(idx);
       }
       if (next === EXIT_PATH) {
@@ -196,6 +203,8 @@ export class Explorer {
         const p = this.pending.pop();
         sl?.pathEnded(p && { prev: p.prev, insn: p.insn });
         if (!p) return;
+        // pop_stack at level 1 (pop_log): the log goes back to where the branch was pushed.
+        if (p.log) sl!.rewind(p.log);
         env.state = p.st;
         this.parent = p.parent;
         idx = p.insn;
@@ -205,7 +214,12 @@ export class Explorer {
     }
   }
 
-  /** step() with the level-2 state lines around it. */
+  /** The log index of a line a level-1 rewind left without its newline, or -1. */
+  openLogLine(): number {
+    return this.sl?.openLine() ?? -1;
+  }
+
+  /** step() with the state lines around it. */
   private stepLogged(i: number, sl: StateLog): number {
     const env = this.env, s = env.s, code = s.code[i]!;
     sl.beforeInsn(i, env.state);

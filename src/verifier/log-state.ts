@@ -1,9 +1,12 @@
 /**
- * The register and stack state of the level-2 log, printed where Linux 6.18 prints it: after
- * each instruction the registers and stack slots it touched (print_insn_state, with the
- * kernel's `scratched_regs`/`scratched_stack_slots`), the whole state at the start of each path
- * (`from X to Y:`), around BPF-to-BPF calls and returns, and the `Live regs before insn:` block
- * of compute_live_registers. Only built when the log level is 2, so level 0 and 1 pay nothing.
+ * The register and stack state of the level-1 and level-2 logs, printed where Linux 6.18 prints
+ * it: after each instruction the registers and stack slots it touched (print_insn_state, with
+ * the kernel's `scratched_regs`/`scratched_stack_slots`) and around BPF-to-BPF calls and
+ * returns; at level 2 also the whole state at the start of each path (`from X to Y:`) and the
+ * `Live regs before insn:` block of compute_live_registers. At level 1 the kernel rewinds its log
+ * to where a branch was pushed when it goes back to explore that branch (pop_stack), so what
+ * is left is the failing path and the instructions before each branch it took. Only built when
+ * the log level is above 0, so level 0 pays nothing.
  * @module
  */
 import type { Slots } from './ir.js';
@@ -45,7 +48,18 @@ function suffixPad(len: number): string {
   return ' '.repeat(col - pos - 1);
 }
 
-/** The level-2 state printer of one verification run. */
+/**
+ * A position in the log to rewind to (push_stack's `log_pos`): the absolute line count and the
+ * last line's text then, which print_insn_state may have extended since.
+ */
+export interface LogMark {
+  /** Lines written before it, counting those the bound dropped. */
+  readonly pos: number;
+  /** The last line's text at the mark. */
+  readonly line: string | undefined;
+}
+
+/** The state printer of one verification run at level 1 or 2. */
 export class StateLog {
   private regs = ALL_REGS;
   private slotLo = 0xffffffff;
@@ -56,12 +70,65 @@ export class StateLog {
   private insnRegs = 0;
   private insnLo = 0;
   private insnHi = 0;
+  /** Lines the bound dropped from the log's front: absolute position = dropped + index. */
+  private dropped = 0;
+  /** The last instruction line as printed (print_insn_state pads from its length). */
+  private insnLine = '';
+  /** The log's last line right after that instruction line was written. */
+  private appendLine = '';
+  /** Absolute index of a line left without its newline by a rewind, or -1. */
+  private openAt = -1;
 
-  constructor(private readonly log: string[], private readonly s: Slots) {}
+  /** @param level2 Whether the log level is 2: header and `from X to Y:` lines, no rewinding. */
+  constructor(private readonly log: string[], private readonly s: Slots, private readonly level2 = true) {}
+
+  /** Writes a line, continuing a line a rewind left open. */
+  private put(line: string): void {
+    const log = this.log;
+    if (this.openAt >= 0) {
+      log[log.length - 1] += line;
+      this.openAt = -1;
+      return;
+    }
+    this.dropped += pushBounded(log, line);
+  }
+
+  /** The log position now, for a branch pushed to be explored later. */
+  mark(): LogMark {
+    return { pos: this.dropped + this.log.length, line: this.log[this.log.length - 1] };
+  }
+
+  /**
+   * bpf_vlog_reset to a mark (level 1, when a pushed branch is popped). The kernel's position
+   * is a byte offset just after the marked line's newline; when print_insn_state has since
+   * replaced that newline by its padding, the line is left ending in one space and without a
+   * newline, and whatever is printed next goes on on it (`1: (15) if r0 == 0x0 goto pc+2 4: R0=0`).
+   */
+  rewind(m: LogMark): void {
+    const log = this.log, idx = m.pos - this.dropped;
+    this.openAt = -1;
+    if (idx <= 0) {
+      // Rewound before what the bound kept: the kernel's rotated log ends up empty.
+      log.length = 0;
+      this.dropped = m.pos;
+      return;
+    }
+    log.length = idx;
+    if (m.line !== undefined && log[idx - 1] !== m.line) {
+      log[idx - 1] = `${m.line} `;
+      this.openAt = idx - 1;
+    }
+  }
+
+  /** The index in the log of a line a rewind left open, or -1 (see closeOpenLine). */
+  openLine(): number {
+    return this.openAt;
+  }
 
   /** The `func#N @start` lines and the `Live regs before insn:` block printed before the walk. */
   header(live: Uint16Array): void {
     const s = this.s;
+    if (!this.level2) return;
     this.log.push(...subprogLines(s));
     this.log.push('Live regs before insn:');
     const scc = sccIds(s);
@@ -76,12 +143,13 @@ export class StateLog {
 
   /** A path was pruned at insn: `N: safe`, or `from X to N: safe` at the start of a path. */
   safe(insn: number): void {
+    // Printed at level 1 too (and always rewound there: a pruned path ends).
     if (this.from) {
-      pushBounded(this.log, '');
-      pushBounded(this.log, `from ${this.from.prev} to ${insn}: safe`);
+      this.put('');
+      this.put(`from ${this.from.prev} to ${insn}: safe`);
       this.from = undefined;
     } else {
-      pushBounded(this.log, `${insn}: safe`);
+      this.put(`${insn}: safe`);
     }
   }
 
@@ -89,13 +157,18 @@ export class StateLog {
   beforeInsn(insn: number, st: VState): void {
     const top = st.frames.length - 1;
     if (this.from) {
-      pushBounded(this.log, '');
-      pushBounded(this.log, `from ${this.from.prev} to ${insn}:${formatState(st, top)}`);
+      // The path's state line is level 2's (do_check: BPF_LOG_LEVEL2 && do_print_state).
+      if (this.level2) {
+        this.put('');
+        this.put(`from ${this.from.prev} to ${insn}:${formatState(st, top)}`);
+      }
       this.from = undefined;
     }
     if (this.regs || this.slotLo || this.slotHi) this.insnState(insn, st);
-    pushBounded(this.log, `${insn}: ${formatInsn(this.s, insn)}`);
-    this.appendAt = this.log.length;
+    this.insnLine = `${insn}: ${formatInsn(this.s, insn)}`;
+    this.put(this.insnLine);
+    this.appendAt = this.dropped + this.log.length;
+    this.appendLine = this.log[this.log.length - 1]!;
     this.insnRegs = scratchedRegs(this.s, insn);
     this.insnLo = 0;
     this.insnHi = 0;
@@ -106,11 +179,13 @@ export class StateLog {
   insnState(insn: number, st: VState): void {
     const text = formatState(st, st.frames.length - 1, this.regs, this.slotLo, this.slotHi);
     const log = this.log;
-    if (this.appendAt === log.length && log.length > 0) {
-      const line = log[log.length - 1]!;
-      log[log.length - 1] = `${line}${suffixPad(line.length)};${text}`;
+    const last = log.length - 1;
+    if (this.appendAt === this.dropped + log.length && last >= 0 && (this.openAt === last || log[last] === this.appendLine)) {
+      // prev_log_pos == end_pos: the newline after the instruction becomes the padding.
+      log[last] = `${this.appendLine}${suffixPad(this.insnLine.length)};${text}`;
+      this.openAt = -1;
     } else {
-      pushBounded(log, `${insn}:${text}`);
+      this.put(`${insn}:${text}`);
     }
     this.regs = 0;
     this.slotLo = 0;
@@ -129,14 +204,14 @@ export class StateLog {
   /** check_func_call: both frames in full; the callee starts with everything scratched. */
   called(st: VState): void {
     const top = st.frames.length - 1;
-    this.log.push('caller:', formatState(st, top - 1), 'callee:', formatState(st, top));
+    for (const line of ['caller:', formatState(st, top - 1), 'callee:', formatState(st, top)]) this.put(line);
     this.scratchAll();
   }
 
   /** prepare_func_exit: the callee's and the caller's state; the next instruction starts a path line. */
   returned(exit: number, next: number, before: VState, after: VState): void {
-    this.log.push('returning from callee:', formatState(before, before.frames.length - 1),
-      `to caller at ${next}:`, formatState(after, after.frames.length - 1));
+    for (const line of ['returning from callee:', formatState(before, before.frames.length - 1),
+      `to caller at ${next}:`, formatState(after, after.frames.length - 1)]) this.put(line);
     this.from = { prev: exit, insn: next };
   }
 

@@ -3,8 +3,9 @@
  * (kernel/bpf/disasm.c) does for `verbose_insn`, and the statistics line of
  * print_verification_stats, and registers and states as print_reg_state and
  * print_verifier_state (kernel/bpf/log.c) print them. The model's level-1 log lists every
- * processed instruction, the detail lines of an error and the error itself; level 2 adds the
- * kernel's state lines (log-state.ts).
+ * instruction of the path that failed (the kernel rewinds its log when it leaves a path), with
+ * the state each leaves, then the error; an accepted program's is the statistics line alone.
+ * Level 2 keeps every path and adds the `from X to Y:` and header lines (log-state.ts).
  * @module
  */
 import type { Slots } from './ir.js';
@@ -99,10 +100,24 @@ export function statsLine(processed: number, st: { maxStatesPerInsn: number; tot
     `total_states ${st.totalStates} peak_states ${st.peakStates} mark_read 0`;
 }
 
-/** Keeps the log bounded like the kernel's rotating buffer: the newest lines survive. */
-export function pushBounded(log: string[], line: string, max = 200_000): void {
+/**
+ * Keeps the log bounded like the kernel's rotating buffer: the newest lines survive. Returns how
+ * many lines were dropped from the front (0 mostly), for positions kept into the log.
+ */
+export function pushBounded(log: string[], line: string, max = 200_000): number {
   log.push(line);
-  if (log.length > max) log.splice(0, log.length - max / 2);
+  if (log.length <= max) return 0;
+  const drop = log.length - max / 2;
+  log.splice(0, drop);
+  return drop;
+}
+
+/**
+ * Joins the line at `at` with the one after it: a level-1 log rewound into the middle of a line
+ * (see StateLog.rewind) goes on on that line, whoever writes next.
+ */
+export function closeOpenLine(log: string[], at: number): void {
+  if (at >= 0 && at + 1 < log.length) log.splice(at, 2, log[at]! + log[at + 1]!);
 }
 
 /** print_reg_state: one register as the kernel prints it (`ctx()`, `fp-8`, `map_value(map=m,ks=8,vs=48)`, `42`). */

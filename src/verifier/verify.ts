@@ -20,7 +20,7 @@ import type { StackLiveness } from './stack-liveness.js';
 import { helperFor } from './helper-protos.js';
 import { PROG_TYPE_NAMES, ProgType, typeNumber } from './kinds.js';
 import { Msg } from './messages.js';
-import { statsLine } from './log.js';
+import { closeOpenLine, statsLine } from './log.js';
 import { subprogLines } from './log-state.js';
 
 export type { VerifyOptions, VerifyResult, VerifierMapSpec, VerifyError } from './types.js';
@@ -42,11 +42,14 @@ export function verify(program: readonly Instruction[] | Uint8Array, options: Ve
   }
 }
 
+/** `openAt`: a log line left without its newline (level 1), which the next line written continues. */
 function reject(insn: number, message: string, log: string[], processed: number, s?: Slots,
-  stats?: { maxStatesPerInsn: number; totalStates: number; peakStates: number }, logged = false): VerifyResult {
+  stats?: { maxStatesPerInsn: number; totalStates: number; peakStates: number }, logged = false, openAt = -1): VerifyResult {
   const source = s && insn >= 0 ? s.source[insn] : undefined;
   const tail = [...(logged ? [] : [message]), ...(stats ? [statsLine(processed, stats)] : [])];
-  return { ok: false, processed, error: source ? { insn, message, source } : { insn, message }, log: [...log, ...tail] };
+  const out = [...log, ...tail];
+  closeOpenLine(out, openAt);
+  return { ok: false, processed, error: source ? { insn, message, source } : { insn, message }, log: out };
 }
 
 function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: VerifyOptions): VerifyResult {
@@ -75,11 +78,12 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
   const structure = checkStructure(s, progType, lookup);
   const log: string[] = [];
   if ('message' in structure) {
-    // Level 2: the kernel has printed the subprograms before its later structural checks, and
-    // ends with the statistics line as after any rejection.
-    if ((options.logLevel ?? 1) < 2) return reject(structure.insn, structure.message, log, 0, s);
+    // The kernel ends with the statistics line as after any rejection; at level 2 it has printed
+    // the subprograms before its later structural checks.
+    const level = options.logLevel ?? 1;
+    if (level < 1) return reject(structure.insn, structure.message, log, 0, s);
     const none = { maxStatesPerInsn: 0, totalStates: 0, peakStates: 0 };
-    return reject(structure.insn, structure.message, subprogLines(s), 0, s, none);
+    return reject(structure.insn, structure.message, level > 1 ? subprogLines(s) : log, 0, s, none);
   }
   const flags = options.progFlags ?? 0;
   const env: Env = {
@@ -108,8 +112,10 @@ function verifyUnsafe(program: readonly Instruction[] | Uint8Array, options: Ver
     ex.run(entryState(), 0);
   } catch (e) {
     if (!(e instanceof Reject)) throw e;
-    return reject(e.insn, e.message, log, ex.stats.processed, s, ex.stats, e.logged);
+    return reject(e.insn, e.message, log, ex.stats.processed, s, ex.stats, e.logged, ex.openLogLine());
   }
+  // do_check_common: a successful walk at level 1 (pop_log) resets the log to its start.
+  if (env.logLevel === 1) log.length = 0;
   const depthErr = checkStackDepth(s, structure, env.stackDepth, progType);
   if (depthErr) return reject(-1, depthErr, log, ex.stats.processed, s, ex.stats);
   return { ok: true, processed: ex.stats.processed, log: [...log, statsLine(ex.stats.processed, ex.stats)] };

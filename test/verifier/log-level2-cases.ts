@@ -219,16 +219,16 @@ export function caseInstructions(c: LogCase): readonly Instruction[] {
 }
 
 /**
- * Loads every case on the kernel at log level 2 and returns each log (of the accepted program or
- * of the rejection). Maps are created for the run and closed after.
+ * Loads every case on the kernel at `logLevel` (2 unless told) and returns each log (of the
+ * accepted program or of the rejection). Maps are created for the run and closed after.
  */
-export function kernelLogs(cases: readonly LogCase[]): string[][] {
+export function kernelLogs(cases: readonly LogCase[], logLevel = 2): string[][] {
   const maps = Object.fromEntries(Object.entries(LOG_MAPS).map(([name, spec]) => [name, createMap({ ...spec, name: `l2_${name}` })]));
   try {
     return cases.map((c) => {
       const bytes = encode(caseInstructions(c).map((i) => (i.map === undefined ? i : { ...i, map: undefined, imm: maps[i.map]!.fd })));
       try {
-        const { fd, log } = progLoad({ progType: progTypeNumber(c.type), insns: bytes, license: 'GPL', logLevel: 2 });
+        const { fd, log } = progLoad({ progType: progTypeNumber(c.type), insns: bytes, license: 'GPL', logLevel });
         closeRaw(fd);
         return [...(log ?? [])];
       } catch (e) {
@@ -317,27 +317,29 @@ export interface GeneratedComparison {
   total: number;
   /** Programs whose logs are identical after the normalization above. */
   same: number;
+  /** Programs whose kernel log holds more than the statistics line. */
+  longer: number;
   /** For each differing program: its type and the first differing pair of lines. */
   diffs: string[];
 }
 
 /**
- * Compares the level-2 logs of `count` programs of the verifier fuzz generator (seeded), loaded
- * on the kernel with the fuzz maps, with the model's.
+ * Compares the logs at `logLevel` (2 unless told) of `count` programs of the verifier fuzz
+ * generator (seeded), loaded on the kernel with the fuzz maps, with the model's.
  */
-export function compareGenerated(count: number, seed: number): GeneratedComparison {
+export function compareGenerated(count: number, seed: number, logLevel = 2): GeneratedComparison {
   const maps = createFuzzMaps();
   try {
     // The kernel prints map names: give the model's specs the names the maps were created with.
     const named: Record<number, VerifierMapSpec> = {};
     for (const [name, fd] of Object.entries(maps.fds)) named[fd] = { ...maps.byFd[fd]!, name };
     for (const fd of Object.values(maps.progArrays)) named[fd] = { ...maps.byFd[fd]!, name: 'progs' };
-    const out: GeneratedComparison = { total: 0, same: 0, diffs: [] };
+    const out: GeneratedComparison = { total: 0, same: 0, longer: 0, diffs: [] };
     for (const p of fc.sample(arbVerifierProgram(), { seed, numRuns: count })) {
       const bytes = encode(resolveMaps(p.instructions, maps, p.type));
       let klog: readonly string[];
       try {
-        const r = progLoad({ progType: progTypeNumber(p.type), insns: bytes, license: 'GPL', logLevel: 2 });
+        const r = progLoad({ progType: progTypeNumber(p.type), insns: bytes, license: 'GPL', logLevel });
         closeRaw(r.fd);
         klog = r.log ?? [];
       } catch (e) {
@@ -348,7 +350,8 @@ export function compareGenerated(count: number, seed: number): GeneratedComparis
       out.total++;
       const loads = mapLoadSlots(bytes);
       const want = comparableKernelLog(klog, loads);
-      const got = comparableModelLog(verify(bytes, { type: p.type, maps: named, logLevel: 2, nrCpus: possibleCpus() }).log, loads);
+      if (want.length > 1) out.longer++;
+      const got = comparableModelLog(verify(bytes, { type: p.type, maps: named, logLevel, nrCpus: possibleCpus() }).log, loads);
       let j = 0;
       while (j < Math.max(want.length, got.length) && want[j] === got[j]) j++;
       if (j === Math.max(want.length, got.length)) out.same++;

@@ -119,12 +119,23 @@ describe('verify: control flow', () => {
 
 describe('verify: log', () => {
   it('prints instructions as the kernel does and ends with the statistics line', () => {
-    const r = verify([movImm(0, 0), I(0x7b, 10, 0, -8), stxDw(10, 0, -16), I(0x15, 0, 0, 0, -1), exit()], { type: 'xdp' });
-    expect(r.log.slice(0, 5)).toEqual([
+    const prog = [movImm(0, 0), I(0x7b, 10, 0, -8), stxDw(10, 0, -16), I(0x15, 0, 0, 0, -1), exit()];
+    const r = verify(prog, { type: 'xdp', logLevel: 2 });
+    const insns = r.log.filter((l) => /^\d+: \(/.test(l)).map((l) => l.replace(/ +;.*$/, ''));
+    expect(insns).toEqual([
       '0: (b7) r0 = 0', '1: (7b) *(u64 *)(r10 -8) = r0', '2: (7b) *(u64 *)(r10 -16) = r0',
       '3: (15) if r0 == 0xffffffff goto pc+0', '4: (95) exit',
     ]);
-    expect(r.log[r.log.length - 1]).toMatch(/^processed 5 insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+ peak_states \d+ mark_read 0$/);
+    const stats = /^processed 5 insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+ peak_states \d+ mark_read 0$/;
+    expect(r.log[r.log.length - 1]).toMatch(stats);
+    // Level 1, the default: the kernel rewinds its log when the walk succeeds.
+    expect(verify(prog, { type: 'xdp' }).log).toEqual([expect.stringMatching(stats)]);
+  });
+  it('at level 1 keeps the failing path with the state each instruction leaves', () => {
+    const r = verify([movImm(0, 0), I(0x79, 0, 1, 4096), exit()], { type: 'xdp' });
+    expect(r.ok).toBe(false);
+    expect(r.log.slice(0, 3)).toEqual(['0: R1=ctx() R10=fp0', '0: (b7) r0 = 0                        ; R0=0',
+      '1: (79) r0 = *(u64 *)(r1 +4096)']);
   });
   it('dumps both states of an infinite loop', () => {
     const r = verify([movImm(0, 0), jeqImm(0, 0, -1), exit()], { type: 'xdp' });
