@@ -33,6 +33,16 @@ const GPL_COMPATIBLE = ['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/
  * reads. Map references resolve through `options.maps` by name or by the fd in `imm`.
  */
 export function verify(program: readonly Instruction[] | Uint8Array, options: VerifyOptions): VerifyResult {
+  if ((options.logLevel ?? 1) === 1) {
+    // An accepted program's level-1 log is the statistics line alone, as at level 0: a walk
+    // without the log (which costs as much as the walk) says whether the logged one is needed.
+    const quick = verifyCaught(program, { ...options, logLevel: 0 });
+    if (quick.ok) return quick;
+  }
+  return verifyCaught(program, options);
+}
+
+function verifyCaught(program: readonly Instruction[] | Uint8Array, options: VerifyOptions): VerifyResult {
   try {
     return verifyUnsafe(program, options);
   } catch (e) {
