@@ -24,7 +24,7 @@ export interface VerifierMapSpec {
   readonly kptrOffs?: readonly number[];
   /** For map-in-map types: the inner map. */
   readonly inner?: VerifierMapSpec;
-  /** The map's name, which level-2 logs print as the kernel does (`map_value(map=NAME,...)`). */
+  /** The map's name, which level-1 and level-2 logs print as the kernel does (`map_value(map=NAME,...)`). */
   readonly name?: string;
 }
 
@@ -41,7 +41,11 @@ export interface VerifyOptions {
   readonly maps?: Readonly<Record<string | number, VerifierMapSpec>>;
   /** License string (GPL-only helpers need a GPL-compatible one). Default `'GPL'`. */
   readonly license?: string;
-  /** Log level: 0 (errors only), 1 (default) or 2 (every instruction's state). */
+  /**
+   * Log level, as the kernel's: 0 (errors only); 1 (default: the statistics line for an accepted
+   * program, else the failing path with each instruction's state, as the kernel rewinds its log);
+   * 2 (every path walked, with the `Live regs` header and each path's starting state).
+   */
   readonly logLevel?: number;
   /**
    * Start slots of the functions the program's BTF `func_info` describes, all taken as static
