@@ -62,7 +62,11 @@ export interface ModelRunInput {
   readonly program: readonly Instruction[] | Uint8Array;
   /** Maps by name, as given to loadProgram (specs or open map objects). */
   readonly maps: Readonly<Record<string, MapObject | MapSpec>>;
-  /** loadProgram's `logLevel`: 2 (or 2 + 4) logs every instruction's state, 1 every instruction, absent only errors. */
+  /**
+   * loadProgram's `logLevel`, as the kernel reads it: 2 (or 2 + 4) logs every path with each
+   * instruction's state; 1 the failing path with states (the statistics line alone when accepted);
+   * absent, only errors.
+   */
   readonly logLevel?: number | undefined;
 }
 
