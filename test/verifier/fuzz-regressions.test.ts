@@ -72,12 +72,57 @@ const CASES: Case[] = [
     insn: 8,
   },
   {
-    // perf_event programs get the JIT's private stack like kprobes: a 512-byte callee frame
-    // does not add to the caller's.
+    // perf_event programs get the JIT's private stack: a 512-byte callee frame does not add to
+    // the caller's.
     name: 'a perf_event subprogram with a 512-byte frame called from a frame that uses 8',
     type: 'perf_event',
     items: [
       asm.st('u64', R10, -8, 0), asm.callSub('sub'), asm.mov64(R0, 0), asm.exit(),
+      asm.label('sub'), asm.st('u64', R10, -512, 0), asm.mov64(R0, 0), asm.exit(),
+    ],
+    message: '',
+    insn: -1,
+  },
+  {
+    // 6.18.2's bpf_enable_priv_stack lists kprobes with the tracing types, but the running 6.18
+    // stable kernel gives a kprobe no private stack: the callee's 480 bytes add to the caller's 48.
+    name: 'a kprobe subprogram with a 480-byte frame called from a frame that uses 48',
+    type: 'kprobe',
+    items: [
+      asm.st('u64', R10, -48, 0), asm.callSub('sub'), asm.mov64(R0, 0), asm.exit(),
+      asm.label('sub'), asm.st('u64', R10, -480, 0), asm.mov64(R0, 0), asm.exit(),
+    ],
+    message: 'combined stack size of 2 calls is 528. Too large',
+    insn: -1,
+  },
+  {
+    // The kprobe sum is the plain one (16-byte rounding): 16 + 496 is 512, which fits.
+    name: 'a kprobe subprogram with a 496-byte frame called from a frame that uses 16',
+    type: 'kprobe',
+    items: [
+      asm.st('u64', R10, -16, 0), asm.callSub('sub'), asm.mov64(R0, 0), asm.exit(),
+      asm.label('sub'), asm.st('u64', R10, -496, 0), asm.mov64(R0, 0), asm.exit(),
+    ],
+    message: '',
+    insn: -1,
+  },
+  {
+    // The same program as a tracepoint: the callee (>= 64 bytes) gets a private stack.
+    name: 'a tracepoint subprogram with a 480-byte frame called from a frame that uses 48',
+    type: 'tracepoint',
+    items: [
+      asm.st('u64', R10, -48, 0), asm.callSub('sub'), asm.mov64(R0, 0), asm.exit(),
+      asm.label('sub'), asm.st('u64', R10, -480, 0), asm.mov64(R0, 0), asm.exit(),
+    ],
+    message: '',
+    insn: -1,
+  },
+  {
+    // ...and as a raw tracepoint, the same.
+    name: 'a raw_tracepoint subprogram with a 512-byte frame called from a frame that uses 128',
+    type: 'raw_tracepoint',
+    items: [
+      asm.st('u64', R10, -128, 0), asm.callSub('sub'), asm.mov64(R0, 0), asm.exit(),
       asm.label('sub'), asm.st('u64', R10, -512, 0), asm.mov64(R0, 0), asm.exit(),
     ],
     message: '',
