@@ -3,8 +3,8 @@ import { getEventListeners } from 'node:events';
 import { describe, it, expect } from 'vitest';
 import { createMap, loadProgram, openPerfBuffer, openRingBuffer, possibleCpus, pageSize, BadInputError } from '../../src/index.js';
 import type { BpfMap, Program } from '../../src/index.js';
-import { nativeAlloc, syscall } from '../../src/loader/ffi.js';
 import { kernelTestContext } from './privileged.js';
+import { onCpu } from './cpu-affinity.js';
 import { expectedRecord, perfOutputProgram, ringbufReserveProgram, seqOf } from './readers-programs.js';
 
 const kernel = kernelTestContext('batch iterators of the readers');
@@ -21,26 +21,6 @@ function ringSetup(size: number, discardEvery: number, ringBytes = 16 * pageSize
     failures: () => new DataView(counter.lookup(0)!.buffer, counter.lookup(0)!.byteOffset).getBigUint64(8, true),
     [Symbol.dispose]() { prog.close(); counter.close(); rb.close(); },
   };
-}
-
-/** Runs `fn` with this thread pinned to one CPU (sched_setaffinity), so BPF_F_CURRENT_CPU is known. */
-function onCpu<T>(cpu: number, fn: () => T): T {
-  const [set, get] = process.arch === 'arm64' ? [122, 123] : [203, 204];
-  const old = nativeAlloc(128);
-  const mask = nativeAlloc(128);
-  try {
-    expect(syscall(get, 0, 128, old.addr)).toBeGreaterThan(0);
-    mask.bytes[cpu >> 3] = 1 << (cpu & 7);
-    expect(syscall(set, 0, 128, mask.addr)).toBe(0);
-    try {
-      return fn();
-    } finally {
-      syscall(set, 0, 128, old.addr);
-    }
-  } finally {
-    old.free();
-    mask.free();
-  }
 }
 
 /** Aborts after `ms` unless the test finished: no test waits forever on a bug. */

@@ -1,33 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import { createMap, loadProgram, openPerfBuffer, openRingBuffer, possibleCpus, pageSize, BadInputError } from '../../src/index.js';
 import type { BpfMap, Program, PerfSample } from '../../src/index.js';
-import { nativeAlloc, syscall } from '../../src/loader/ffi.js';
 import { kernelTestContext } from './privileged.js';
+import { onCpu } from './cpu-affinity.js';
 import { expectedRecord, perfOutputProgram, seqOf } from './readers-programs.js';
 
 const kernel = kernelTestContext('perf buffer reader');
 const DATA = new Uint8Array(64);
 const SIZE = 64;
-
-/** Runs `fn` with this thread pinned to one CPU (sched_setaffinity), so BPF_F_CURRENT_CPU is known. */
-function onCpu<T>(cpu: number, fn: () => T): T {
-  const [set, get] = process.arch === 'arm64' ? [122, 123] : [203, 204];
-  const old = nativeAlloc(128);
-  const mask = nativeAlloc(128);
-  try {
-    expect(syscall(get, 0, 128, old.addr)).toBeGreaterThan(0);
-    mask.bytes[cpu >> 3] = 1 << (cpu & 7);
-    expect(syscall(set, 0, 128, mask.addr)).toBe(0);
-    try {
-      return fn();
-    } finally {
-      syscall(set, 0, 128, old.addr);
-    }
-  } finally {
-    old.free();
-    mask.free();
-  }
-}
 
 function setup(): { events: BpfMap<number, number>; counter: BpfMap<number, Uint8Array>; prog: Program;
   failures(): bigint; [Symbol.dispose](): void } {

@@ -3,44 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../src/errors.js';
 import { RINGBUF_BUSY_BIT, RINGBUF_DISCARD_BIT, RingbufConsumer, RingbufScan } from '../../src/loader/readers/ringbuf-consumer.js';
 import { RingBufferBatch } from '../../src/loader/readers/ringbuf-batch.js';
-import { PERF_RECORD_LOST, PERF_RECORD_SAMPLE, PerfRingReader } from '../../src/loader/readers/perf-ring.js';
 import { PerfBufferBatch, PerfScan } from '../../src/loader/readers/perf-batch.js';
-
-/** A fake BPF ring: data area mapped twice, as the kernel lays it out. */
-function fakeRing(size: number) {
-  const consumerPage = new Uint8Array(4096);
-  const producerPage = new Uint8Array(4096);
-  const data = new Uint8Array(2 * size);
-  let prod = 0;
-  const cons = () => new DataView(consumerPage.buffer).getUint32(0, true);
-  return {
-    data,
-    consumer: () => new RingbufConsumer(consumerPage, producerPage, data, size),
-    cons,
-    /** Marks the record at `pos` committed (clears BUSY). */
-    commit(pos: number) {
-      const v = new DataView(data.buffer);
-      const len = v.getUint32(pos % size, true) & ~RINGBUF_BUSY_BIT;
-      v.setUint32(pos % size, len, true);
-      v.setUint32((pos % size) + size, len, true);
-    },
-    write(payload: Uint8Array, flags = 0): number {
-      const total = (payload.length + 8 + 7) & ~7;
-      if (prod + total - cons() > size - 1) return -1;
-      const rec = new Uint8Array(total);
-      new DataView(rec.buffer).setUint32(0, payload.length | flags, true);
-      rec.set(payload, 8);
-      for (let i = 0; i < total; i++) {
-        data[(prod + i) % size] = rec[i]!;
-        data[((prod + i) % size) + size] = rec[i]!;
-      }
-      const at = prod;
-      prod += total;
-      new DataView(producerPage.buffer).setUint32(0, prod, true);
-      return at;
-    },
-  };
-}
+import { fakePerf, fakeRing } from './fake-rings.js';
 
 /** Scans `c` into a batch the way RingBufferReader.batches does. */
 function batchOf(c: RingbufConsumer, scan: RingbufScan, data: Uint8Array, max = Infinity): RingBufferBatch {
@@ -54,7 +18,7 @@ describe('RingbufConsumer.scan/commitScan and RingBufferBatch', () => {
     r.write(Uint8Array.of(1), RINGBUF_DISCARD_BIT);
     r.write(Uint8Array.of(2, 3));
     r.write(Uint8Array.of(4));
-    const busy = r.write(Uint8Array.of(5), RINGBUF_BUSY_BIT);
+    const busy = r.writeAt(Uint8Array.of(5), RINGBUF_BUSY_BIT);
     const c = r.consumer();
     const scan = new RingbufScan();
     const b = batchOf(c, scan, r.data);
@@ -139,11 +103,11 @@ describe('RingbufConsumer.scan/commitScan and RingBufferBatch', () => {
         for (const [len, discard] of recs) {
           const p = Uint8Array.from({ length: len }, (_, k) => (i + k) & 0xff);
           const flags = discard ? RINGBUF_DISCARD_BIT : 0;
-          if (a.write(p, flags) < 0) {
+          if (a.writeAt(p, flags) < 0) {
             drain();
-            expect(a.write(p, flags)).toBeGreaterThanOrEqual(0);
+            expect(a.writeAt(p, flags)).toBeGreaterThanOrEqual(0);
           }
-          expect(b.write(p, flags)).toBeGreaterThanOrEqual(0);
+          expect(b.writeAt(p, flags)).toBeGreaterThanOrEqual(0);
           if (++i % every === 0) drain();
         }
         drain();
@@ -157,39 +121,6 @@ describe('RingbufConsumer.scan/commitScan and RingBufferBatch', () => {
 });
 
 describe('PerfScan and PerfBufferBatch', () => {
-  function fakePerf(size: number) {
-    const meta = new Uint8Array(4096);
-    const data = new Uint8Array(size);
-    let head = 0;
-    const put = (rec: Uint8Array) => {
-      for (let i = 0; i < rec.length; i++) data[(head + i) % size] = rec[i]!;
-      head += rec.length;
-      new DataView(meta.buffer).setUint32(1024, head, true);
-    };
-    return {
-      reader: () => new PerfRingReader(meta, data, size),
-      tail: () => new DataView(meta.buffer).getUint32(1032, true),
-      sample(p: Uint8Array) {
-        const n = (8 + 4 + p.length + 7) & ~7;
-        const rec = new Uint8Array(n);
-        const v = new DataView(rec.buffer);
-        v.setUint32(0, PERF_RECORD_SAMPLE, true);
-        v.setUint16(6, n, true);
-        v.setUint32(8, p.length, true);
-        rec.set(p, 12);
-        put(rec);
-      },
-      lost(k: number) {
-        const rec = new Uint8Array(24);
-        const v = new DataView(rec.buffer);
-        v.setUint32(0, PERF_RECORD_LOST, true);
-        v.setUint16(6, 24, true);
-        v.setUint32(16, k, true);
-        put(rec);
-      },
-    };
-  }
-
   it('two rings: order, wrapped samples stay distinct, LOST counted only once consumed', () => {
     const f0 = fakePerf(64);
     const f1 = fakePerf(64);

@@ -1,34 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RINGBUF_BUSY_BIT, RINGBUF_DISCARD_BIT, RingbufConsumer } from '../../src/loader/readers/ringbuf-consumer.js';
-import { PERF_RECORD_LOST, PERF_RECORD_SAMPLE, PerfRingReader } from '../../src/loader/readers/perf-ring.js';
-
-/** A fake BPF ring: data area mapped twice, as the kernel lays it out. */
-function fakeRing(size: number) {
-  const consumerPage = new Uint8Array(4096);
-  const producerPage = new Uint8Array(4096);
-  const data = new Uint8Array(2 * size);
-  let prod = 0;
-  const cons = () => new DataView(consumerPage.buffer).getUint32(0, true);
-  return {
-    consumer: () => new RingbufConsumer(consumerPage, producerPage, data, size),
-    cons,
-    write(payload: Uint8Array, flags = 0): boolean {
-      const total = (payload.length + 8 + 7) & ~7;
-      if (prod + total - cons() > size - 1) return false;
-      const rec = new Uint8Array(total);
-      new DataView(rec.buffer).setUint32(0, payload.length | flags, true);
-      rec.set(payload, 8);
-      for (let i = 0; i < total; i++) {
-        data[(prod + i) % size] = rec[i]!;
-        data[((prod + i) % size) + size] = rec[i]!;
-      }
-      prod += total;
-      new DataView(producerPage.buffer).setUint32(0, prod, true);
-      return true;
-    },
-  };
-}
+import { fakePerf, fakeRing } from './fake-rings.js';
 
 describe('RingbufConsumer.peek/advance (what the async iterator uses)', () => {
   it('peek does not commit; advance does; discarded records are skipped and counted', () => {
@@ -117,39 +90,6 @@ describe('RingbufConsumer.peek/advance (what the async iterator uses)', () => {
 });
 
 describe('PerfRingReader.peek/advance', () => {
-  function fakePerf(size: number) {
-    const meta = new Uint8Array(4096);
-    const data = new Uint8Array(size);
-    let head = 0;
-    const put = (rec: Uint8Array) => {
-      for (let i = 0; i < rec.length; i++) data[(head + i) % size] = rec[i]!;
-      head += rec.length;
-      new DataView(meta.buffer).setUint32(1024, head, true);
-    };
-    return {
-      reader: () => new PerfRingReader(meta, data, size),
-      tail: () => new DataView(meta.buffer).getUint32(1032, true),
-      sample(p: Uint8Array) {
-        const n = (8 + 4 + p.length + 7) & ~7;
-        const rec = new Uint8Array(n);
-        const v = new DataView(rec.buffer);
-        v.setUint32(0, PERF_RECORD_SAMPLE, true);
-        v.setUint16(6, n, true);
-        v.setUint32(8, p.length, true);
-        rec.set(p, 12);
-        put(rec);
-      },
-      lost(k: number) {
-        const rec = new Uint8Array(24);
-        const v = new DataView(rec.buffer);
-        v.setUint32(0, PERF_RECORD_LOST, true);
-        v.setUint16(6, 24, true);
-        v.setUint32(16, k, true);
-        put(rec);
-      },
-    };
-  }
-
   it('counts LOST records on the way, keeps the sample until advance, copies a wrapping sample', () => {
     const f = fakePerf(64);
     f.sample(Uint8Array.of(1, 2, 3)); // 16 bytes
