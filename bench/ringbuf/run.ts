@@ -124,67 +124,58 @@ async function drainBench(cExe: string, size: number): Promise<Drain> {
       const c = parse(execFileSync(cExe, ['drain', String(id), String(n)], { encoding: 'utf8' }));
       if (c.records !== n || c.checksum !== want) throw new Error(`C consumer: ${c.records}/${n} records, checksum ${c.checksum} != ${want}`);
       best.c = Math.max(best.c, n / (c.ns / 1e9));
-      // TS, callback
-      want = fill(s, n);
+      // Each TS contender: the ring refilled, its loop timed, the record count and checksum checked.
       let sum = 0;
-      let got = 0;
-      let t0 = hr();
-      while (got < n) {
-        got += reader.consume((rec) => { sum += (rec[0]! | rec[1]! << 8 | rec[2]! << 16 | rec[3]! << 24) >>> 0; });
-      }
-      let ns = hr() - t0;
-      if (got !== n || sum !== want) throw new Error(`TS consume: ${got}/${n}, checksum ${sum} != ${want}`);
-      best.tsConsume = Math.max(best.tsConsume, n / (ns / 1e9));
-      // TS, callback without a view per record
-      want = fill(s, n);
-      sum = 0;
-      got = 0;
-      t0 = hr();
-      while (got < n) {
-        got += reader.consumeRaw((d, o) => { sum += (d[o]! | d[o + 1]! << 8 | d[o + 2]! << 16 | d[o + 3]! << 24) >>> 0; });
-      }
-      ns = hr() - t0;
-      if (got !== n || sum !== want) throw new Error(`TS consumeRaw: ${got}/${n}, checksum ${sum} != ${want}`);
-      best.tsRaw = Math.max(best.tsRaw, n / (ns / 1e9));
-      // TS, async iterator
-      want = fill(s, n);
-      sum = 0;
-      got = 0;
-      t0 = hr();
-      for await (const rec of reader.records()) {
-        sum += (rec[0]! | rec[1]! << 8 | rec[2]! << 16 | rec[3]! << 24) >>> 0;
-        if (++got === n) break;
-      }
-      ns = hr() - t0;
-      if (sum !== want) throw new Error(`TS iterator: checksum ${sum} != ${want}`);
-      best.tsIterator = Math.max(best.tsIterator, n / (ns / 1e9));
-      // TS, batch iterator: a view per record from the batch's own iterator
-      want = fill(s, n);
-      sum = 0;
-      got = 0;
-      t0 = hr();
-      outer: for await (const batch of reader.batches()) {
-        for (const rec of batch) {
+      const ts = async (key: Exclude<keyof typeof best, 'c'>, what: string, drain: () => number | Promise<number>): Promise<void> => {
+        want = fill(s, n);
+        sum = 0;
+        const t0 = hr();
+        const r = drain();
+        const got = typeof r === 'number' ? r : await r;
+        const ns = hr() - t0;
+        if (got !== n || sum !== want) throw new Error(`TS ${what}: ${got}/${n}, checksum ${sum} != ${want}`);
+        best[key] = Math.max(best[key], n / (ns / 1e9));
+      };
+      await ts('tsConsume', 'consume', () => {
+        let got = 0;
+        while (got < n) got += reader.consume((rec) => { sum += (rec[0]! | rec[1]! << 8 | rec[2]! << 16 | rec[3]! << 24) >>> 0; });
+        return got;
+      });
+      // without a view per record
+      await ts('tsRaw', 'consumeRaw', () => {
+        let got = 0;
+        while (got < n) got += reader.consumeRaw((d, o) => { sum += (d[o]! | d[o + 1]! << 8 | d[o + 2]! << 16 | d[o + 3]! << 24) >>> 0; });
+        return got;
+      });
+      await ts('tsIterator', 'iterator', async () => {
+        let got = 0;
+        for await (const rec of reader.records()) {
           sum += (rec[0]! | rec[1]! << 8 | rec[2]! << 16 | rec[3]! << 24) >>> 0;
-          if (++got === n) break outer;
+          if (++got === n) break;
         }
-      }
-      ns = hr() - t0;
-      if (got !== n || sum !== want) throw new Error(`TS batches: ${got}/${n}, checksum ${sum} != ${want}`);
-      best.tsBatches = Math.max(best.tsBatches, n / (ns / 1e9));
-      // TS, batch iterator without a view per record (the batch's DataView and offsets)
-      want = fill(s, n);
-      sum = 0;
-      got = 0;
-      t0 = hr();
-      for await (const batch of reader.batches()) {
-        const v = batch.view;
-        for (let i = 0; i < batch.length; i++) sum += v.getUint32(batch.offsetOf(i), true);
-        if ((got += batch.length) >= n) break;
-      }
-      ns = hr() - t0;
-      if (got !== n || sum !== want) throw new Error(`TS batch raw: ${got}/${n}, checksum ${sum} != ${want}`);
-      best.tsBatchRaw = Math.max(best.tsBatchRaw, n / (ns / 1e9));
+        return got;
+      });
+      // the batch iterator: a view per record from the batch's own iterator
+      await ts('tsBatches', 'batches', async () => {
+        let got = 0;
+        outer: for await (const batch of reader.batches()) {
+          for (const rec of batch) {
+            sum += (rec[0]! | rec[1]! << 8 | rec[2]! << 16 | rec[3]! << 24) >>> 0;
+            if (++got === n) break outer;
+          }
+        }
+        return got;
+      });
+      // the batch iterator without a view per record (the batch's DataView and offsets)
+      await ts('tsBatchRaw', 'batch raw', async () => {
+        let got = 0;
+        for await (const batch of reader.batches()) {
+          const v = batch.view;
+          for (let i = 0; i < batch.length; i++) sum += v.getUint32(batch.offsetOf(i), true);
+          if ((got += batch.length) >= n) break;
+        }
+        return got;
+      });
     }
     return { ...best, n };
   } finally {
