@@ -18,7 +18,7 @@ import type { MapSpec, ResolvedMapSpec } from '../maps/spec.js';
 import { mapInfoByFd } from '../maps/map.js';
 import { specFromInfo } from '../maps/open.js';
 import { possibleCpus } from './platform.js';
-import { isMapObject } from './prog-maps.js';
+import { defaultMapName, isMapObject } from './prog-maps.js';
 import type { MapObject } from './prog-maps.js';
 
 /**
@@ -111,7 +111,7 @@ export function verifierMapSpec(m: MapObject | MapSpec): VerifierMapSpec {
  * (prog-maps.ts): the model's level-2 log prints it as the kernel does (`map=NAME`).
  */
 function namedAsLoaded(spec: VerifierMapSpec, usedAs: string): VerifierMapSpec {
-  return spec.name ? spec : { ...spec, name: usedAs.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15) };
+  return spec.name ? spec : { ...spec, name: defaultMapName(usedAs) };
 }
 
 /** The maps raw bytes reference by fd (LD_IMM64 MAP_FD / MAP_VALUE), described by the kernel. */

@@ -19,10 +19,15 @@ export function isMapObject(m: MapObject | MapSpec): m is MapObject {
   return typeof (m as MapObject).fd === 'number' && typeof (m as MapObject).close === 'function';
 }
 
+/** The kernel name a map created for a program gets by default: the name the program uses for it, cut to 15 bytes of `[A-Za-z0-9_.]`. */
+export function defaultMapName(usedAs: string): string {
+  return usedAs.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15);
+}
+
 /**
  * Creates the map of a spec for a program; the program owns it. The map's kernel name defaults to
- * the name the program uses for it (cut to 15 bytes of `[A-Za-z0-9_.]`).
+ * {@link defaultMapName}.
  */
 export function createMapForProgram(name: string, spec: MapSpec): MapObject {
-  return createMap({ ...spec, name: spec.name ?? name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15) });
+  return createMap({ ...spec, name: spec.name ?? defaultMapName(name) });
 }
