@@ -159,16 +159,21 @@ export function splitTracepoint(event: string): [string, string] {
 
 /** The perf event id of a tracepoint, from tracefs `events/<category>/<name>/id`. */
 export function tracepointId(category: string, name: string): number {
+  return Number.parseInt(readTracepointFile(category, name, 'id').trim(), 10);
+}
+
+/**
+ * One file of a tracepoint's tracefs directory (`id`, `format`...); NotSupportedError naming the
+ * missing category or event when the kernel has no such tracepoint.
+ */
+export function readTracepointFile(category: string, name: string, file: string): string {
   const root = tracefsRoot();
-  const path = `${root}/events/${category}/${name}/id`;
-  let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(`${root}/events/${category}/${name}/${file}`, 'utf8');
   } catch {
     const why = existsSync(`${root}/events/${category}`)
       ? `category ${category} has no event ${name}`
       : `no tracepoint category ${category}`;
     throw new NotSupportedError(`tracepoint ${category}/${name}`, `${why} in ${root}/events`);
   }
-  return Number.parseInt(text.trim(), 10);
 }

@@ -14,9 +14,8 @@
  * ```
  * @module
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { NotSupportedError } from '../errors.js';
-import { splitTracepoint, tracefsRoot } from './perf-event.js';
+import { readTracepointFile, splitTracepoint } from './perf-event.js';
 
 /** One field of a tracepoint's record. */
 export interface TracepointField {
@@ -82,17 +81,7 @@ export function parseTracepointFormat(event: string, text: string): TracepointFo
  */
 export function tracepointFormat(event: string): TracepointFormat {
   const [category, name] = splitTracepoint(event);
-  const root = tracefsRoot();
-  let text: string;
-  try {
-    text = readFileSync(`${root}/events/${category}/${name}/format`, 'utf8');
-  } catch {
-    const why = existsSync(`${root}/events/${category}`)
-      ? `category ${category} has no event ${name}`
-      : `no tracepoint category ${category}`;
-    throw new NotSupportedError(`tracepoint ${category}/${name}`, `${why} in ${root}/events`);
-  }
-  return parseTracepointFormat(`${category}/${name}`, text);
+  return parseTracepointFormat(`${category}/${name}`, readTracepointFile(category, name, 'format'));
 }
 
 /**
